@@ -1,0 +1,126 @@
+// Keeps export failures from reaching the app and gives every lost item a number:
+// a bounded queue admission in front of each batch processor, and an exporter
+// wrapper that counts failed exports and warns once per outage, not per batch.
+import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import { info, warn } from './diagnostics';
+import type { Signal } from './config';
+
+export type DropReason = 'queue_full' | 'export_failed';
+
+/** Items lost per signal and reason, read by the crm_otel_dropped_total counter. */
+export class DropLedger {
+  private readonly counts = new Map<string, number>();
+
+  add(signal: Signal, reason: DropReason, n: number): void {
+    if (n <= 0) return;
+    const key = `${signal}|${reason}`;
+    this.counts.set(key, (this.counts.get(key) ?? 0) + n);
+  }
+
+  entries(): Array<{ signal: Signal; reason: DropReason; count: number }> {
+    return [...this.counts].map(([key, count]) => {
+      const [signal, reason] = key.split('|') as [Signal, DropReason];
+      return { signal, reason, count };
+    });
+  }
+}
+
+/**
+ * Counts what sits in a batch processor's queue. The processor is given the
+ * same maximum, so it never drops on its own: every drop happens here, counted.
+ */
+export class QueueGate {
+  private pending = 0;
+  constructor(
+    private readonly signal: Signal,
+    private readonly max: number,
+    private readonly ledger: DropLedger,
+  ) {}
+
+  admit(): boolean {
+    if (this.pending >= this.max) {
+      this.ledger.add(this.signal, 'queue_full', 1);
+      return false;
+    }
+    this.pending++;
+    return true;
+  }
+
+  release(n: number): void {
+    this.pending = Math.max(0, this.pending - n);
+  }
+
+  get size(): number {
+    return this.pending;
+  }
+}
+
+export interface BatchExporter<T> {
+  export(items: T[], resultCallback: (result: ExportResult) => void): void;
+  shutdown(): Promise<void>;
+  forceFlush?(): Promise<void>;
+}
+
+/** Reports a signal's export health: one warning when it starts failing, one line when it recovers. */
+export class ExportHealth {
+  private failing = false;
+  constructor(
+    private readonly signal: Signal,
+    private readonly target: string,
+  ) {}
+
+  ok(): void {
+    if (!this.failing) return;
+    this.failing = false;
+    info(`${this.signal} export to ${this.target} recovered`);
+  }
+
+  failed(error: unknown): void {
+    if (this.failing) return;
+    this.failing = true;
+    const reason = error instanceof Error ? error.message : String(error ?? 'unknown error');
+    warn(
+      `${this.signal} export to ${this.target} failed (${reason}); the app keeps running, ` +
+        `lost items are counted in crm_otel_dropped_total{signal="${this.signal}"} until export recovers`,
+    );
+  }
+}
+
+export class GuardedExporter<T> implements BatchExporter<T> {
+  private readonly health: ExportHealth;
+
+  constructor(
+    private readonly signal: Signal,
+    private readonly inner: BatchExporter<T>,
+    target: string,
+    private readonly ledger: DropLedger,
+    private readonly gate?: QueueGate,
+  ) {
+    this.health = new ExportHealth(signal, target);
+  }
+
+  export(items: T[], resultCallback: (result: ExportResult) => void): void {
+    this.gate?.release(items.length);
+    const done = (result: ExportResult): void => {
+      if (result.code === ExportResultCode.SUCCESS) this.health.ok();
+      else {
+        this.ledger.add(this.signal, 'export_failed', items.length);
+        this.health.failed(result.error);
+      }
+      resultCallback(result);
+    };
+    try {
+      this.inner.export(items, done);
+    } catch (error) {
+      done({ code: ExportResultCode.FAILED, error: error instanceof Error ? error : new Error(String(error)) });
+    }
+  }
+
+  shutdown(): Promise<void> {
+    return this.inner.shutdown();
+  }
+
+  forceFlush(): Promise<void> {
+    return this.inner.forceFlush?.() ?? Promise.resolve();
+  }
+}

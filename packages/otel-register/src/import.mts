@@ -1,0 +1,18 @@
+// node --import @crm/otel-register app.mjs
+//
+// ESM apps: register the import-in-the-middle loader hook for the modules our
+// instrumentations patch, start the SDK, and wait until the loader knows them.
+import { createRequire, register } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const disabled = /^(true|1)$/i.test((process.env['OTEL_SDK_DISABLED'] ?? '').trim());
+
+if (!disabled) {
+  const iitm = require('import-in-the-middle') as typeof import('import-in-the-middle');
+  // Only modules that an instrumentation hooks go through the loader.
+  const { registerOptions, waitForAllMessagesAcknowledged } = iitm.createAddHookMessageChannel();
+  register('import-in-the-middle/hook.mjs', import.meta.url, registerOptions);
+  const { startSdk } = require('./sdk.js') as typeof import('./sdk.js');
+  startSdk({ esm: true, installSignalHandlers: true });
+  await waitForAllMessagesAcknowledged();
+}

@@ -1,0 +1,155 @@
+// Instrumentations from auto-instrumentations-node, each constructed only when
+// the app first requires a module it patches (CommonJS), or, for ESM apps,
+// when that module is installed where the app can import it.
+import Module, { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import type { IncomingMessage } from 'node:http';
+import type { Instrumentation } from '@opentelemetry/instrumentation';
+import { requireFromAutoInstrumentations } from './auto-require';
+import { DEFAULTS, type Config } from './config';
+import { warn } from './diagnostics';
+
+interface MapEntry {
+  name: string;
+  pkg: string;
+  exportName: string;
+  modules: string[];
+}
+
+// Written at build time by scripts/instrumentation-map.mjs.
+const MAP: MapEntry[] = require('./instrumentation-map.json') as MapEntry[];
+// Instrumentations without a module to wait for: runtime metrics and undici's diagnostics channel (fetch).
+const ALWAYS = new Set(['runtime-node', 'undici']);
+
+export const INSTRUMENTATION_NAMES: readonly string[] = MAP.map((e) => e.name);
+
+type InstrumentationClass = new (config: Record<string, unknown>) => Instrumentation;
+
+function instrumentationConfig(name: string, config: Config): Record<string, unknown> {
+  switch (name) {
+    case 'http': {
+      const ignored = config.ignorePaths;
+      return {
+        ignoreIncomingRequestHook: (req: IncomingMessage) => {
+          const url = req.url ?? '';
+          const q = url.indexOf('?');
+          const path = q >= 0 ? url.slice(0, q) : url;
+          return ignored.some((p) => path === p || path.startsWith(`${p}/`));
+        },
+        headersToSpanAttributes: {
+          server: { requestHeaders: config.captureHeaders.serverRequest, responseHeaders: config.captureHeaders.serverResponse },
+        },
+      };
+    }
+    case 'express':
+      return { ignoreLayersType: ['router', 'middleware', 'request_handler'].filter((t) => !config.expressLayers.includes(t)) };
+    default:
+      return {};
+  }
+}
+
+function enabledNames(config: Config): Set<string> {
+  const { enabled, disabled } = config.instrumentations;
+  const base = enabled ?? INSTRUMENTATION_NAMES.filter((n) => !(DEFAULTS.disabledInstrumentations as readonly string[]).includes(n));
+  return new Set(base.filter((n) => !disabled.includes(n)));
+}
+
+/**
+ * `@scope/name/sub` -> `@scope/name`, `node:fs` -> `fs`, `/app/node_modules/pg/lib` -> `pg`,
+ * other relative or absolute paths -> undefined.
+ */
+function packageOf(request: string): string | undefined {
+  let id = request;
+  const first = request.charCodeAt(0);
+  if (first === 46 /* . */ || first === 47 /* / */) {
+    const at = request.lastIndexOf('/node_modules/');
+    if (at < 0) return undefined;
+    id = request.slice(at + '/node_modules/'.length);
+  } else if (request.startsWith('node:')) id = request.slice(5);
+  const parts = id.split('/');
+  return id.startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0];
+}
+
+function resolvableFromApp(name: string): boolean {
+  if (Module.isBuiltin(name)) return true;
+  const entry = process.argv[1];
+  const appRequire = createRequire(join(entry ? dirname(resolve(entry)) : process.cwd(), 'noop.js'));
+  for (const id of [name, `${name}/package.json`]) {
+    try {
+      appRequire.resolve(id);
+      return true;
+    } catch {
+      // try the next form
+    }
+  }
+  return false;
+}
+
+export interface InstrumentationHandle {
+  /** Names constructed so far. */
+  loaded(): string[];
+  /** Names waiting for their module. */
+  waiting(): string[];
+}
+
+type LoadFn = (request: string, parent: unknown, isMain: boolean) => unknown;
+
+/**
+ * Call after the global providers are registered: instrumentations pick them up
+ * when constructed. `esm` loads up front what the app can import, since the ESM
+ * loader hook must know its modules before they are imported.
+ */
+export function setupInstrumentations(config: Config, esm: boolean): InstrumentationHandle {
+  if (!process.env['OTEL_SEMCONV_STABILITY_OPT_IN']) {
+    // Stable HTTP semantic conventions: http.server.request.duration in seconds, with http.route.
+    process.env['OTEL_SEMCONV_STABILITY_OPT_IN'] = 'http';
+  }
+  const enabled = enabledNames(config);
+  const loaded: string[] = [];
+  const waitingByModule = new Map<string, MapEntry[]>();
+
+  const load = (entry: MapEntry): void => {
+    if (loaded.includes(entry.name)) return;
+    loaded.push(entry.name);
+    try {
+      const mod = requireFromAutoInstrumentations<Record<string, InstrumentationClass>>(entry.pkg);
+      const Cls = mod[entry.exportName];
+      if (Cls) new Cls(instrumentationConfig(entry.name, config));
+    } catch (error) {
+      warn(`instrumentation ${entry.name} could not start (${(error as Error).message}); the app runs without it`);
+    }
+  };
+
+  for (const entry of MAP) {
+    if (!enabled.has(entry.name)) continue;
+    if (entry.modules.length === 0) {
+      if (ALWAYS.has(entry.name) || config.instrumentations.enabled?.includes(entry.name)) load(entry);
+    } else if (esm && entry.modules.some(resolvableFromApp)) {
+      load(entry);
+    } else {
+      for (const m of entry.modules) waitingByModule.set(m, [...(waitingByModule.get(m) ?? []), entry]);
+    }
+  }
+
+  if (waitingByModule.size > 0) {
+    const M = Module as unknown as { _load: LoadFn };
+    const original = M._load;
+    M._load = function lazyInstrumentationLoad(this: unknown, request: string, parent: unknown, isMain: boolean): unknown {
+      const pkg = typeof request === 'string' ? packageOf(request) : undefined;
+      const waiting = pkg === undefined ? undefined : waitingByModule.get(pkg);
+      if (waiting) {
+        for (const entry of waiting) {
+          for (const m of entry.modules) waitingByModule.delete(m);
+          load(entry);
+        }
+        if (waitingByModule.size === 0) M._load = original;
+      }
+      return original.call(this, request, parent, isMain);
+    };
+  }
+
+  return {
+    loaded: () => [...loaded],
+    waiting: () => [...new Set([...waitingByModule.values()].flat().map((e) => e.name))],
+  };
+}

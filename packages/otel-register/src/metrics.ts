@@ -1,0 +1,103 @@
+// Meter provider: the Prometheus endpoint (pull), optional OTLP push, and the
+// register's own counters of what it had to drop.
+import { metrics } from '@opentelemetry/api';
+import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
+import type { Resource } from '@opentelemetry/resources';
+import {
+  ConsoleMetricExporter,
+  MeterProvider,
+  PeriodicExportingMetricReader,
+  type IMetricReader,
+  type PushMetricExporter,
+  type ResourceMetrics,
+} from '@opentelemetry/sdk-metrics';
+import type { Config } from './config';
+import { warn } from './diagnostics';
+import { ExportHealth, type DropLedger, type QueueGate } from './export-guard';
+import { otlpMetricExporter } from './exporters';
+
+/** Counts the data points of failed pushes, warns once per outage. */
+class GuardedMetricExporter implements PushMetricExporter {
+  private readonly health: ExportHealth;
+  constructor(
+    private readonly inner: PushMetricExporter,
+    target: string,
+    private readonly ledger: DropLedger,
+  ) {
+    this.health = new ExportHealth('metrics', target);
+    if (inner.selectAggregationTemporality) this.selectAggregationTemporality = inner.selectAggregationTemporality.bind(inner);
+    if (inner.selectAggregation) this.selectAggregation = inner.selectAggregation.bind(inner);
+  }
+
+  selectAggregationTemporality?: PushMetricExporter['selectAggregationTemporality'];
+  selectAggregation?: PushMetricExporter['selectAggregation'];
+
+  export(data: ResourceMetrics, resultCallback: (result: ExportResult) => void): void {
+    const points = data.scopeMetrics.reduce((n, s) => n + s.metrics.reduce((m, metric) => m + metric.dataPoints.length, 0), 0);
+    const done = (result: ExportResult): void => {
+      if (result.code === ExportResultCode.SUCCESS) this.health.ok();
+      else {
+        this.ledger.add('metrics', 'export_failed', points);
+        this.health.failed(result.error);
+      }
+      resultCallback(result);
+    };
+    try {
+      this.inner.export(data, done);
+    } catch (error) {
+      done({ code: ExportResultCode.FAILED, error: error as Error });
+    }
+  }
+
+  forceFlush(): Promise<void> {
+    return this.inner.forceFlush();
+  }
+
+  shutdown(): Promise<void> {
+    return this.inner.shutdown();
+  }
+}
+
+export function startMetrics(config: Config, resource: Resource, ledger: DropLedger): MeterProvider {
+  const readers: IMetricReader[] = [];
+  const m = config.metrics;
+  if (m.prometheus) {
+    const { host, port } = m.prometheus;
+    readers.push(
+      new PrometheusExporter({ host, port }, (error) => {
+        if (error) {
+          warn(
+            `the Prometheus endpoint could not listen on ${host}:${port} (${error.message}); set OTEL_EXPORTER_PROMETHEUS_PORT ` +
+              'to a free port. The app keeps running; metrics are not exposed.',
+          );
+        }
+      }),
+    );
+  }
+  const push = (exporter: PushMetricExporter): PeriodicExportingMetricReader =>
+    new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: m.exportIntervalMillis, exportTimeoutMillis: Math.min(m.exportTimeoutMillis, m.exportIntervalMillis) });
+  if (m.otlp) readers.push(push(new GuardedMetricExporter(otlpMetricExporter(m.otlp), m.otlp.url, ledger)));
+  if (m.console) readers.push(push(new ConsoleMetricExporter()));
+
+  const provider = new MeterProvider({ resource, readers });
+  metrics.setGlobalMeterProvider(provider);
+  return provider;
+}
+
+/** crm_otel_dropped_total{signal,reason} and crm_otel_queue_items{signal}. */
+export function registerSelfMetrics(provider: MeterProvider, ledger: DropLedger, gates: Array<[string, QueueGate | undefined]>): void {
+  const meter = provider.getMeter('@crm/otel-register');
+  meter
+    .createObservableCounter('crm_otel_dropped', {
+      description: 'Telemetry items the register had to drop (queue full, export failed), per signal and reason',
+    })
+    .addCallback((result) => {
+      for (const e of ledger.entries()) result.observe(e.count, { signal: e.signal, reason: e.reason });
+    });
+  meter
+    .createObservableGauge('crm_otel_queue_items', { description: 'Items waiting in the export queue, per signal' })
+    .addCallback((result) => {
+      for (const [signal, gate] of gates) if (gate) result.observe(gate.size, { signal });
+    });
+}

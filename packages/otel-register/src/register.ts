@@ -1,0 +1,11 @@
+// node --require @crm/otel-register app.js
+//
+// Starts traces, metrics and logs before the app's first line runs.
+// OTEL_SDK_DISABLED=true loads nothing beyond this file.
+const disabled = /^(true|1)$/i.test((process.env['OTEL_SDK_DISABLED'] ?? '').trim());
+
+if (!disabled) {
+  // Required lazily so that a disabled SDK costs nothing.
+  const { startSdk } = require('./sdk') as typeof import('./sdk');
+  startSdk({ installSignalHandlers: true });
+}

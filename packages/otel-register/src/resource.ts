@@ -1,0 +1,96 @@
+// service.name, service.version, deployment.environment.name and the local detectors.
+// Cloud detectors (they make metadata calls) run only when OTEL_NODE_RESOURCE_DETECTORS names them.
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import {
+  detectResources,
+  envDetector,
+  hostDetector,
+  osDetector,
+  processDetector,
+  resourceFromAttributes,
+  serviceInstanceIdDetector,
+  type Resource,
+  type ResourceDetector,
+} from '@opentelemetry/resources';
+import { requireFromAutoInstrumentations } from './auto-require';
+import type { Config } from './config';
+
+interface AppPackage {
+  name?: string;
+  version?: string;
+}
+
+/** The package.json nearest to the app's entry script (or the working directory). */
+export function findAppPackage(entry = process.argv[1]): AppPackage {
+  let dir = entry ? dirname(resolve(entry)) : process.cwd();
+  for (;;) {
+    const file = join(dir, 'package.json');
+    if (existsSync(file)) {
+      try {
+        return JSON.parse(readFileSync(file, 'utf8')) as AppPackage;
+      } catch {
+        return {};
+      }
+    }
+    const parent = dirname(dir);
+    if (parent === dir) return {};
+    dir = parent;
+  }
+}
+
+type DetectorModule = Record<string, ResourceDetector>;
+
+function cloudDetectors(name: string): ResourceDetector[] {
+  const pick = (pkg: string, names: string[]): ResourceDetector[] => {
+    const mod = requireFromAutoInstrumentations<DetectorModule>(pkg);
+    return names.map((n) => mod[n]).filter((d): d is ResourceDetector => d !== undefined);
+  };
+  switch (name) {
+    case 'aws':
+      return pick('@opentelemetry/resource-detector-aws', ['awsEc2Detector', 'awsEcsDetector', 'awsEksDetector', 'awsBeanstalkDetector', 'awsLambdaDetector']);
+    case 'gcp':
+      return pick('@opentelemetry/resource-detector-gcp', ['gcpDetector']);
+    case 'azure':
+      return pick('@opentelemetry/resource-detector-azure', ['azureVmDetector', 'azureAppServiceDetector', 'azureFunctionsDetector', 'azureAksDetector', 'azureContainerAppsDetector']);
+    case 'alibaba':
+      return pick('@opentelemetry/resource-detector-alibaba-cloud', ['alibabaCloudEcsDetector']);
+    default:
+      return [];
+  }
+}
+
+function detector(name: string): ResourceDetector[] {
+  switch (name) {
+    case 'env':
+      return [envDetector];
+    case 'host':
+      return [hostDetector];
+    case 'os':
+      return [osDetector];
+    case 'process':
+      return [processDetector];
+    case 'serviceinstance':
+      return [serviceInstanceIdDetector];
+    case 'container':
+      return [requireFromAutoInstrumentations<DetectorModule>('@opentelemetry/resource-detector-container')['containerDetector']].filter(
+        (d): d is ResourceDetector => d !== undefined,
+      );
+    default:
+      return cloudDetectors(name);
+  }
+}
+
+export function buildResource(config: Config, env: NodeJS.ProcessEnv = process.env): Resource {
+  const app = findAppPackage();
+  // Defaults first: OTEL_RESOURCE_ATTRIBUTES (env detector) and OTEL_SERVICE_NAME win over them.
+  const defaults: Record<string, string> = {
+    'service.name': app.name ?? 'unknown_service:node',
+    'deployment.environment.name': env['NODE_ENV'] ?? 'development',
+  };
+  if (app.version) defaults['service.version'] = app.version;
+  const detected = detectResources({ detectors: config.resourceDetectors.flatMap(detector) });
+  const named = config.serviceName ? resourceFromAttributes({ 'service.name': config.serviceName }) : undefined;
+  const merged = resourceFromAttributes(defaults).merge(detected);
+  return named ? merged.merge(named) : merged;
+}

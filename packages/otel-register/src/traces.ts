@@ -1,0 +1,96 @@
+// Tracer provider: sampler, W3C propagation, redaction, then a counted, bounded batch queue.
+import type { Context } from '@opentelemetry/api';
+import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
+import type { Resource } from '@opentelemetry/resources';
+import {
+  AlwaysOffSampler,
+  AlwaysOnSampler,
+  BatchSpanProcessor,
+  ConsoleSpanExporter,
+  NodeTracerProvider,
+  ParentBasedSampler,
+  TraceIdRatioBasedSampler,
+  type ReadableSpan,
+  type Sampler,
+  type Span,
+  type SpanExporter,
+  type SpanProcessor,
+} from '@opentelemetry/sdk-trace-node';
+import type { Config } from './config';
+import { GuardedExporter, QueueGate, type DropLedger } from './export-guard';
+import { otlpTraceExporter } from './exporters';
+import type { Redactor } from './redaction';
+
+function sampler(c: Config['sampler']): Sampler {
+  switch (c.name) {
+    case 'always_on':
+      return new AlwaysOnSampler();
+    case 'always_off':
+      return new AlwaysOffSampler();
+    case 'traceidratio':
+      return new TraceIdRatioBasedSampler(c.ratio);
+    case 'parentbased_always_off':
+      return new ParentBasedSampler({ root: new AlwaysOffSampler() });
+    case 'parentbased_traceidratio':
+      return new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(c.ratio) });
+    default:
+      return new ParentBasedSampler({ root: new AlwaysOnSampler() });
+  }
+}
+
+/** Redacts a finished span, then admits it to the batch queue if there is room. */
+class GuardedSpanProcessor implements SpanProcessor {
+  constructor(
+    private readonly inner: SpanProcessor,
+    private readonly redactor: Redactor,
+    private readonly gate: QueueGate,
+  ) {}
+
+  onStart(span: Span, parentContext: Context): void {
+    this.inner.onStart(span, parentContext);
+  }
+
+  onEnd(span: ReadableSpan): void {
+    if ((span.spanContext().traceFlags & 1) === 0) return; // not sampled: never exported
+    try {
+      // The SDK hands us its own span objects; rewriting them in place avoids a copy per span.
+      const writable = span as { -readonly [K in keyof ReadableSpan]: ReadableSpan[K] };
+      writable.name = this.redactor.text(span.name);
+      this.redactor.attributes(span.attributes as Record<string, unknown>);
+      for (const event of span.events) if (event.attributes) this.redactor.attributes(event.attributes as Record<string, unknown>);
+    } catch {
+      return; // a span we cannot clean is not exported
+    }
+    if (this.gate.admit()) this.inner.onEnd(span);
+  }
+
+  forceFlush(): Promise<void> {
+    return this.inner.forceFlush();
+  }
+
+  shutdown(): Promise<void> {
+    return this.inner.shutdown();
+  }
+}
+
+export interface TracesHandle {
+  provider: NodeTracerProvider;
+  gate: QueueGate | undefined;
+}
+
+export function startTraces(config: Config, resource: Resource, redactor: Redactor, ledger: DropLedger): TracesHandle {
+  const processors: SpanProcessor[] = [];
+  let gate: QueueGate | undefined;
+  if (config.traces.exporter !== 'none') {
+    const b = config.traces.batch;
+    gate = new QueueGate('traces', b.maxQueueSize, ledger);
+    const target = config.traces.exporter === 'otlp' ? config.traces.otlp.url : 'console';
+    const raw: SpanExporter = config.traces.exporter === 'otlp' ? otlpTraceExporter(config.traces.otlp) : new ConsoleSpanExporter();
+    const exporter = new GuardedExporter<ReadableSpan>('traces', raw, target, ledger, gate);
+    processors.push(new GuardedSpanProcessor(new BatchSpanProcessor(exporter, b), redactor, gate));
+  }
+  const provider = new NodeTracerProvider({ resource, sampler: sampler(config.sampler), spanProcessors: processors });
+  const propagators = config.propagators.map((p) => (p === 'baggage' ? new W3CBaggagePropagator() : new W3CTraceContextPropagator()));
+  provider.register({ propagator: new CompositePropagator({ propagators }) });
+  return { provider, gate };
+}

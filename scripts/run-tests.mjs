@@ -1,0 +1,43 @@
+#!/usr/bin/env node
+// Runs the test suites with node's test runner (TypeScript through tsx).
+//   node scripts/run-tests.mjs            unit, integration, then e2e on the local stack
+//   node scripts/run-tests.mjs unit|integration|e2e
+// The e2e suite starts the local stack (stack/start.sh) and stops it afterwards.
+import { spawnSync } from 'node:child_process';
+import { readdirSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const suites = process.argv.slice(2).length ? process.argv.slice(2) : ['unit', 'integration', 'e2e'];
+
+function files(suite) {
+  const dir = join(root, 'test', suite);
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).filter((f) => f.endsWith('.test.ts')).sort().map((f) => join(dir, f));
+}
+
+function run(cmd, args) {
+  const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', env: process.env });
+  return r.status ?? 1;
+}
+
+let failed = 0;
+for (const suite of suites) {
+  const list = files(suite);
+  if (list.length === 0) {
+    console.error(`no test files in test/${suite}`);
+    failed++;
+    continue;
+  }
+  console.log(`\n=== ${suite}: ${list.length} files`);
+  if (suite === 'e2e' && run('bash', ['stack/start.sh']) !== 0) {
+    console.error('the local stack did not start: see .stack/logs/');
+    failed++;
+    continue;
+  }
+  // One file at a time: child processes and ports are shared, and the machine has 2 cores.
+  const status = run(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...list]);
+  if (suite === 'e2e' && !process.env.KEEP_STACK) run('bash', ['stack/stop.sh']);
+  if (status !== 0) failed++;
+}
+process.exit(failed ? 1 : 0);
