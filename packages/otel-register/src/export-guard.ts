@@ -11,6 +11,11 @@ export type DropReason = 'queue_full' | 'export_failed';
 export class DropLedger {
   private readonly counts = new Map<string, number>();
 
+  /** Makes the series visible at 0 before anything is lost, so rate() and increase() work from the start. */
+  seed(signal: Signal, reasons: DropReason[]): void {
+    for (const reason of reasons) this.counts.set(`${signal}|${reason}`, this.counts.get(`${signal}|${reason}`) ?? 0);
+  }
+
   add(signal: Signal, reason: DropReason, n: number): void {
     if (n <= 0) return;
     const key = `${signal}|${reason}`;

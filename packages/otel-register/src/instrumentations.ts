@@ -4,7 +4,7 @@
 import Module, { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import type { IncomingMessage } from 'node:http';
-import type { Instrumentation } from '@opentelemetry/instrumentation';
+import { registerInstrumentations, type Instrumentation } from '@opentelemetry/instrumentation';
 import { requireFromAutoInstrumentations } from './auto-require';
 import { DEFAULTS, type Config } from './config';
 import { warn } from './diagnostics';
@@ -114,7 +114,9 @@ export function setupInstrumentations(config: Config, esm: boolean): Instrumenta
     try {
       const mod = requireFromAutoInstrumentations<Record<string, InstrumentationClass>>(entry.pkg);
       const Cls = mod[entry.exportName];
-      if (Cls) new Cls(instrumentationConfig(entry.name, config));
+      // registerInstrumentations hands each one the global providers (some, like
+      // runtime-node, create their instruments only then).
+      if (Cls) registerInstrumentations({ instrumentations: [new Cls(instrumentationConfig(entry.name, config))] });
     } catch (error) {
       warn(`instrumentation ${entry.name} could not start (${(error as Error).message}); the app runs without it`);
     }

@@ -54,6 +54,7 @@ export function startLogs(config: Config, resource: Resource, redactor: Redactor
   if (config.logs.exporter !== 'none') {
     const b = config.logs.batch;
     gate = new QueueGate('logs', b.maxQueueSize, ledger);
+    ledger.seed('logs', ['queue_full', 'export_failed']);
     const target = config.logs.exporter === 'otlp' ? config.logs.otlp.url : 'console';
     const raw: LogRecordExporter = config.logs.exporter === 'otlp' ? otlpLogExporter(config.logs.otlp) : new ConsoleLogRecordExporter();
     const exporter = new GuardedExporter<ReadableLogRecord>('logs', raw, target, ledger, gate);

@@ -77,6 +77,7 @@ export function startMetrics(config: Config, resource: Resource, ledger: DropLed
   }
   const push = (exporter: PushMetricExporter): PeriodicExportingMetricReader =>
     new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: m.exportIntervalMillis, exportTimeoutMillis: Math.min(m.exportTimeoutMillis, m.exportIntervalMillis) });
+  if (m.otlp) ledger.seed('metrics', ['export_failed']);
   if (m.otlp) readers.push(push(new GuardedMetricExporter(otlpMetricExporter(m.otlp), m.otlp.url, ledger)));
   if (m.console) readers.push(push(new ConsoleMetricExporter()));
 

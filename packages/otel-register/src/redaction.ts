@@ -10,7 +10,8 @@ const SECRET_KEYS = ['password', 'passwd', 'secret', 'client_secret', 'token', '
 const HEADER_ATTRIBUTE = /^http\.(?:request|response)\.header\.(.+)$/;
 const QUERY_PAIR = /(^|[?&;\s])([^=&;?#\s]+)=([^&;#\s"']*)/g;
 const AUTH_SCHEME = /\b(Bearer|Basic|Digest|Token)\s+[^\s"',;]+/gi;
-const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g;
+// Also matches the URL-encoded form (jane%40example.com).
+const EMAIL = /[A-Za-z0-9._%+-]+(?:@|%40)[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/gi;
 const MAX_DEPTH = 8;
 
 type Value = unknown;
@@ -40,7 +41,7 @@ export function createRedactor(cfg: Config['redaction']): Redactor {
       );
     }
     if (out.length > 6) out = out.replace(AUTH_SCHEME, `$1 ${REDACTED}`);
-    if (cfg.emails && out.includes('@')) out = out.replace(EMAIL, REDACTED_EMAIL);
+    if (cfg.emails && (out.includes('@') || out.includes('%40'))) out = out.replace(EMAIL, REDACTED_EMAIL);
     return out;
   };
 

@@ -60,6 +60,9 @@ export function startSdk(options: StartOptions = {}): RunningSdk | undefined {
     };
     if (options.installSignalHandlers) installShutdownHooks(sdk.shutdown, config.shutdownTimeoutMillis);
     if (!config.quiet) info(startupLine(config, String(resource.attributes['service.name'])));
+    if (['info', 'debug', 'verbose', 'all'].includes(config.logLevel) && env['OTEL_LOG_LEVEL'] !== undefined) {
+      info(`instrumentations started: ${instrumentations.loaded().join(', ') || 'none'}; started on first require: ${instrumentations.waiting().join(', ')}`);
+    }
     running = sdk;
     return sdk;
   } catch (error) {

@@ -84,6 +84,7 @@ export function startTraces(config: Config, resource: Resource, redactor: Redact
   if (config.traces.exporter !== 'none') {
     const b = config.traces.batch;
     gate = new QueueGate('traces', b.maxQueueSize, ledger);
+    ledger.seed('traces', ['queue_full', 'export_failed']);
     const target = config.traces.exporter === 'otlp' ? config.traces.otlp.url : 'console';
     const raw: SpanExporter = config.traces.exporter === 'otlp' ? otlpTraceExporter(config.traces.otlp) : new ConsoleSpanExporter();
     const exporter = new GuardedExporter<ReadableSpan>('traces', raw, target, ledger, gate);

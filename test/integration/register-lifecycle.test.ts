@@ -1,0 +1,172 @@
+// Issue 2, points 9 to 13: shutdown and exit codes, collector down, config errors, start-up line, programmatic API.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { OtlpReceiver } from '../support/otlp-receiver.ts';
+import { fastExportEnv, freePort, get, startApp, startListening, type AppProcess } from '../support/child.ts';
+import { scrape, total } from '../support/prom-text.ts';
+
+let receiver: OtlpReceiver;
+const apps: AppProcess[] = [];
+
+before(async () => {
+  receiver = await new OtlpReceiver().start();
+});
+after(async () => {
+  await Promise.all(apps.map((a) => a.stop()));
+  await receiver.stop();
+});
+
+async function app(env: Record<string, string>, endpoint = receiver.endpoint) {
+  const promPort = await freePort();
+  const a = await startListening('crm-app.cjs', { port: await freePort(), env: { ...fastExportEnv(endpoint, promPort), ...env } });
+  apps.push(a);
+  return Object.assign(a, { metricsUrl: `http://127.0.0.1:${promPort}/metrics` });
+}
+
+const spansOf = (service: string) => receiver.spans.filter((s) => s.resource['service.name'] === service);
+
+describe('point 9: shutdown', () => {
+  // A long batch delay: only the shutdown flush can deliver the spans in time.
+  const holdBatches = { OTEL_BSP_SCHEDULE_DELAY: '60000', OTEL_BLRP_SCHEDULE_DELAY: '60000' };
+
+  test('SIGTERM with no app handler: flushes, then exits 143', async () => {
+    const a = await app({ OTEL_SERVICE_NAME: 'sigterm-app', ...holdBatches });
+    await get(`${a.base}/leads/1`);
+    a.child.kill('SIGTERM');
+    const { code } = await a.exited;
+    assert.equal(code, 143);
+    assert.ok(spansOf('sigterm-app').some((s) => s.attributes['http.route'] === '/leads/:id'), 'span flushed before exit');
+    assert.ok(receiver.logs.some((l) => l.resource['service.name'] === 'sigterm-app'), 'logs flushed before exit');
+  });
+
+  test('SIGINT with no app handler exits 130', async () => {
+    const a = await app({ OTEL_SERVICE_NAME: 'sigint-app', ...holdBatches });
+    await get(`${a.base}/leads/1`);
+    a.child.kill('SIGINT');
+    assert.equal((await a.exited).code, 130);
+    assert.ok(spansOf('sigint-app').length > 0);
+  });
+
+  test('SIGTERM with an app handler: flushes and lets the app decide', async () => {
+    const a = await app({ OTEL_SERVICE_NAME: 'handler-app', APP_SIGTERM_HANDLER: '1', ...holdBatches });
+    await get(`${a.base}/leads/1`);
+    a.child.kill('SIGTERM');
+    const { code } = await a.exited;
+    assert.equal(code, 0, 'the app chose exit code 0');
+    assert.match(a.stdout(), /APP_SIGTERM/);
+    assert.ok(spansOf('handler-app').length > 0, 'flushed while the app shut down');
+  });
+
+  test('a script that ends on its own is flushed on beforeExit and exits 0', async () => {
+    const a = startApp('short-script.cjs', { env: { ...fastExportEnv(receiver.endpoint, await freePort()), OTEL_SERVICE_NAME: 'script', ...holdBatches } });
+    apps.push(a);
+    assert.equal((await a.exited).code, 0);
+    assert.ok(spansOf('script').some((s) => s.name === 'nightly-lead-import'));
+  });
+});
+
+describe('point 10: never break the app', () => {
+  test('collector down: app serves, one warning per exporter, drops counted; export resumes with missing = dropped', async () => {
+    const port = await freePort(); // nothing listens here yet
+    const a = await app({ OTEL_SERVICE_NAME: 'down-app', OTEL_EXPORTER_OTLP_TIMEOUT: '500' }, `http://127.0.0.1:${port}`);
+    const N1 = 30;
+    for (let i = 0; i < N1; i++) assert.equal((await get(`${a.base}/leads/${i}`)).status, 200);
+    const dropped = async (signal: string) => total(await scrape(a.metricsUrl), 'crm_otel_dropped_total', { signal, reason: 'export_failed' });
+    // wait until every span of phase 1 is accounted for (queue empty, exports failed)
+    const deadline = Date.now() + 20_000;
+    while ((await dropped('traces')) < N1 || (await dropped('logs')) < N1) {
+      assert.ok(Date.now() < deadline, 'drops counted within 20 s');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const warnings = a.stderr().split('\n').filter((l) => l.includes('warning:'));
+    assert.equal(warnings.filter((l) => l.includes('traces export')).length, 1, warnings.join('\n'));
+    assert.equal(warnings.filter((l) => l.includes('logs export')).length, 1, warnings.join('\n'));
+    assert.doesNotMatch(a.stderr(), /Unhandled|ERR_UNHANDLED_REJECTION/);
+
+    const back = await new OtlpReceiver().start(port);
+    try {
+      const N2 = 5;
+      for (let i = 0; i < N2; i++) await get(`${a.base}/leads/after-${i}`);
+      await back.waitFor('spans after recovery', () => back.spans.filter((s) => s.kind === 2).length >= N2 && true);
+      await a.waitForOutput(/traces export to .* recovered/);
+      // Every request makes the same spans; what did not arrive must be counted as dropped.
+      const perRequest = back.spans.filter((s) => s.traceId === back.spans.find((x) => x.kind === 2)!.traceId).length;
+      await new Promise((r) => setTimeout(r, 500));
+      const expected = (N1 + N2) * perRequest;
+      assert.equal(back.spans.length + (await dropped('traces')), expected, 'received + dropped = created');
+    } finally {
+      await back.stop();
+    }
+  });
+
+  test('a full queue drops and counts instead of growing', async () => {
+    const port = await freePort();
+    const a = await app(
+      { OTEL_SERVICE_NAME: 'queue-app', OTEL_BSP_MAX_QUEUE_SIZE: '20', OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '10', OTEL_BSP_SCHEDULE_DELAY: '60000', OTEL_EXPORTER_OTLP_TIMEOUT: '500' },
+      `http://127.0.0.1:${port}`,
+    );
+    await Promise.all(Array.from({ length: 40 }, (_, i) => get(`${a.base}/leads/${i}`)));
+    const samples = await scrape(a.metricsUrl);
+    assert.ok(total(samples, 'crm_otel_dropped_total', { signal: 'traces', reason: 'queue_full' }) > 0, 'queue_full drops counted');
+    assert.ok(total(samples, 'crm_otel_queue_items', { signal: 'traces' }) <= 20, 'queue stays within its bound');
+  });
+
+  test('OTEL_SDK_DISABLED=true loads nothing', async () => {
+    const a = await app({ OTEL_SERVICE_NAME: 'disabled-app', OTEL_SDK_DISABLED: 'true' });
+    await get(`${a.base}/leads/1`);
+    const loaded = JSON.parse((await get(`${a.base}/modules`)).body) as string[];
+    assert.deepEqual(loaded.filter((m) => !m.startsWith('@opentelemetry/api')), [], 'only the API the app itself requires');
+    await assert.rejects(fetch(a.metricsUrl), 'no metrics endpoint');
+    assert.equal(a.stderr(), '');
+  });
+});
+
+describe('point 11: config errors', () => {
+  test('each invalid value prints one line naming variable, value, accepted and used; the app still starts', async () => {
+    const a = await app({
+      OTEL_SERVICE_NAME: 'bad-config',
+      OTEL_TRACES_SAMPLER: 'traceidratio',
+      OTEL_TRACES_SAMPLER_ARG: '2',
+      OTEL_EXPORTER_PROMETHEUS_PORT: 'abc',
+      OTEL_TRACES_EXPORTER: 'zipkin',
+      OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: 'not a url',
+      OTEL_BSP_MAX_QUEUE_SIZE: '-5',
+    });
+    assert.equal((await get(`${a.base}/leads/1`)).status, 200);
+    const lines = a.stderr().split('\n').filter((l) => l.includes('is invalid'));
+    const expect = [
+      'OTEL_TRACES_SAMPLER_ARG="2" is invalid: accepted a number from 0 to 1; using 1',
+      'OTEL_EXPORTER_PROMETHEUS_PORT="abc" is invalid: accepted an integer from 0 to 65535; using 9464',
+      'OTEL_TRACES_EXPORTER="zipkin" is invalid: accepted one of otlp, console, none; using otlp',
+      'OTEL_EXPORTER_OTLP_LOGS_ENDPOINT="not a url" is invalid: accepted an http:// or https:// URL;',
+      'OTEL_BSP_MAX_QUEUE_SIZE="-5" is invalid: accepted an integer from 1 to 1000000; using 2048',
+    ];
+    for (const e of expect) assert.equal(lines.filter((l) => l.includes(e)).length, 1, `one line: ${e}\n${lines.join('\n')}`);
+    assert.equal(lines.length, expect.length);
+  });
+});
+
+describe('point 12: start-up line', () => {
+  test('one line with service, exporters and endpoints; CRM_OTEL_QUIET hides it', async () => {
+    const a = await app({ OTEL_SERVICE_NAME: 'loud-app' });
+    const lines = a.stderr().trim().split('\n');
+    assert.equal(lines.length, 1, a.stderr());
+    assert.match(lines[0]!, /service loud-app: traces otlp http\/protobuf http:\/\/127\.0\.0\.1:\d+\/v1\/traces; metrics prometheus http:\/\/127\.0\.0\.1:\d+\/metrics; logs otlp/);
+    const q = await app({ OTEL_SERVICE_NAME: 'quiet-app', CRM_OTEL_QUIET: 'true' });
+    assert.equal(q.stderr(), '');
+    const d = await app({ OTEL_SERVICE_NAME: 'debug-app', OTEL_LOG_LEVEL: 'debug' });
+    await get(`${d.base}/leads/1`);
+    assert.match(d.stderr(), /instrumentations started: .*http.*; started on first require: .*pg/, 'OTEL_LOG_LEVEL=debug says more');
+  });
+});
+
+describe('point 13: programmatic API', () => {
+  test('start() and shutdown() instrument and flush without the preload flag', async () => {
+    const a = startApp('api-app.cjs', { preload: 'none', env: { ENDPOINT: receiver.endpoint, OTEL_BSP_SCHEDULE_DELAY: '60000' } });
+    apps.push(a);
+    const { code } = await a.exited;
+    assert.equal(code, 0, a.stderr());
+    assert.match(a.stdout(), /API DONE started=true/);
+    assert.ok(spansOf('api-app').some((s) => s.kind === 2 && s.attributes['url.path'] === '/api-call'), 'server span exported by shutdown()');
+  });
+});
