@@ -156,7 +156,7 @@ describe('point 12: start-up line', () => {
     assert.equal(q.stderr(), '');
     const d = await app({ OTEL_SERVICE_NAME: 'debug-app', OTEL_LOG_LEVEL: 'debug' });
     await get(`${d.base}/leads/1`);
-    assert.match(d.stderr(), /instrumentations started: .*http.*; started on first require: .*pg/, 'OTEL_LOG_LEVEL=debug says more');
+    assert.match(d.stderr(), /instrumentations started: .*runtime-node.*; started on first require: .*pg/, 'OTEL_LOG_LEVEL=debug says more');
   });
 });
 

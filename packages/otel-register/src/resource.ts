@@ -81,7 +81,7 @@ function detector(name: string): ResourceDetector[] {
   }
 }
 
-export function buildResource(config: Config, env: NodeJS.ProcessEnv = process.env): Resource {
+export function buildResource(config: Config, env: NodeJS.ProcessEnv = process.env): { resource: Resource; serviceName: string } {
   const app = findAppPackage();
   // Defaults first: OTEL_RESOURCE_ATTRIBUTES (env detector) and OTEL_SERVICE_NAME win over them.
   const defaults: Record<string, string> = {
@@ -92,5 +92,15 @@ export function buildResource(config: Config, env: NodeJS.ProcessEnv = process.e
   const detected = detectResources({ detectors: config.resourceDetectors.flatMap(detector) });
   const named = config.serviceName ? resourceFromAttributes({ 'service.name': config.serviceName }) : undefined;
   const merged = resourceFromAttributes(defaults).merge(detected);
-  return named ? merged.merge(named) : merged;
+  const serviceName = config.serviceName ?? envServiceName(env) ?? defaults['service.name']!;
+  return { resource: named ? merged.merge(named) : merged, serviceName };
+}
+
+/** service.name as OTEL_RESOURCE_ATTRIBUTES gives it, read without waiting for async detectors. */
+function envServiceName(env: NodeJS.ProcessEnv): string | undefined {
+  for (const pair of (env['OTEL_RESOURCE_ATTRIBUTES'] ?? '').split(',')) {
+    const [k, v] = pair.split('=');
+    if (k?.trim() === 'service.name' && v) return decodeURIComponent(v.trim());
+  }
+  return undefined;
 }

@@ -38,7 +38,7 @@ export function startSdk(options: StartOptions = {}): RunningSdk | undefined {
 
     const ledger = new DropLedger();
     const redactor = createRedactor(config.redaction);
-    const resource = buildResource(config, env);
+    const { resource, serviceName } = buildResource(config, env);
     const traces = startTraces(config, resource, redactor, ledger);
     const meterProvider = startMetrics(config, resource, ledger);
     const logs = startLogs(config, resource, redactor, ledger);
@@ -59,7 +59,7 @@ export function startSdk(options: StartOptions = {}): RunningSdk | undefined {
       },
     };
     if (options.installSignalHandlers) installShutdownHooks(sdk.shutdown, config.shutdownTimeoutMillis);
-    if (!config.quiet) info(startupLine(config, String(resource.attributes['service.name'])));
+    if (!config.quiet) info(startupLine(config, serviceName));
     if (['info', 'debug', 'verbose', 'all'].includes(config.logLevel) && env['OTEL_LOG_LEVEL'] !== undefined) {
       info(`instrumentations started: ${instrumentations.loaded().join(', ') || 'none'}; started on first require: ${instrumentations.waiting().join(', ')}`);
     }
