@@ -1,9 +1,11 @@
 // OTLP exporters by signal and protocol. Each package is required only when
-// chosen: the protobuf, JSON and gRPC stacks each cost start-up time.
+// chosen, and only at the first export: the protobuf, JSON and gRPC stacks cost
+// start-up time, and the first batch leaves seconds after the app has started.
 // Headers, timeouts and compression still come from the standard OTEL_EXPORTER_OTLP_* variables.
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { LogRecordExporter } from '@opentelemetry/sdk-logs';
 import type { PushMetricExporter } from '@opentelemetry/sdk-metrics';
+import type { ExportResult } from '@opentelemetry/core';
 import type { OtlpProtocol, OtlpSignalConfig } from './config';
 
 type Ctor<T> = new (config: { url: string }) => T;
@@ -24,14 +26,32 @@ const LOG: Record<OtlpProtocol, () => Ctor<LogRecordExporter>> = {
   grpc: () => require('@opentelemetry/exporter-logs-otlp-grpc').OTLPLogExporter,
 };
 
-export function otlpTraceExporter(c: OtlpSignalConfig): SpanExporter {
-  return new (TRACE[c.protocol]())({ url: c.url });
+interface Exporter<T> {
+  export(items: T, resultCallback: (result: ExportResult) => void): void;
+  forceFlush?(): Promise<void>;
+  shutdown(): Promise<void>;
 }
 
-export function otlpMetricExporter(c: OtlpSignalConfig): PushMetricExporter {
-  return new (METRIC[c.protocol]())({ url: c.url });
+/** Builds the real exporter on first use; shutting down an unused one loads nothing. */
+function lazy<T, E extends Exporter<T>>(make: () => E): Exporter<T> {
+  let inner: E | undefined;
+  const get = (): E => (inner ??= make());
+  return {
+    export: (items, cb) => get().export(items, cb),
+    forceFlush: () => (inner?.forceFlush ? inner.forceFlush() : Promise.resolve()),
+    shutdown: () => (inner ? inner.shutdown() : Promise.resolve()),
+  };
+}
+
+export function otlpTraceExporter(c: OtlpSignalConfig): SpanExporter {
+  return lazy(() => new (TRACE[c.protocol]())({ url: c.url })) as SpanExporter;
 }
 
 export function otlpLogExporter(c: OtlpSignalConfig): LogRecordExporter {
-  return new (LOG[c.protocol]())({ url: c.url });
+  return lazy(() => new (LOG[c.protocol]())({ url: c.url })) as LogRecordExporter;
+}
+
+/** Metrics are pushed on a timer too, but the reader asks the exporter for its temporality up front. */
+export function otlpMetricExporter(c: OtlpSignalConfig): PushMetricExporter {
+  return new (METRIC[c.protocol]())({ url: c.url });
 }
