@@ -99,6 +99,22 @@ describe('point 10: never break the app', () => {
     }
   });
 
+  test('exports resume after timed-out exports (a stalled collector)', async () => {
+    const stalled = await new OtlpReceiver().start();
+    try {
+      stalled.stall = true;
+      const a = await app({ OTEL_SERVICE_NAME: 'stall-app', OTEL_EXPORTER_OTLP_TIMEOUT: '300' }, stalled.endpoint);
+      for (let i = 0; i < 5; i++) await get(`${a.base}/leads/${i}`);
+      await a.waitForOutput(/traces export to .* failed/);
+      stalled.stall = false;
+      for (let i = 0; i < 5; i++) await get(`${a.base}/leads/later-${i}`);
+      await stalled.waitFor('spans after the stall', () => stalled.spans.some((s) => String(s.attributes['url.path']).startsWith('/leads/later-')));
+      await a.waitForOutput(/traces export to .* recovered/);
+    } finally {
+      await stalled.stop();
+    }
+  });
+
   test('a full queue drops and counts instead of growing', async () => {
     const port = await freePort();
     const a = await app(

@@ -95,6 +95,8 @@ export class OtlpReceiver {
   /** Every decoded request body, for "is this secret anywhere?" searches. */
   readonly raw: string[] = [];
   requests = 0;
+  /** While true, requests are read but never answered: the exporter times out. */
+  stall = false;
   private server: Server | undefined;
   port = 0;
 
@@ -139,6 +141,7 @@ export class OtlpReceiver {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const body = Buffer.concat(chunks);
+    if (this.stall) return;
     const path = (req.url ?? '').split('?')[0] ?? '';
     const codec = CODECS[path];
     if (!codec) {
