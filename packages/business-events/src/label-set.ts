@@ -1,0 +1,76 @@
+// Cardinality guard: maps free-form input to a bounded set of label values.
+// Allowed values keep their (normalized) name; anything else becomes `other` and is named
+// once in a warning. Results are cached per raw input, with a bounded cache.
+
+import { OTHER, UNKNOWN } from './defaults.js';
+import type { WarnOnce } from './warnings.js';
+
+const MAX_CACHE = 1000;
+
+export type Normalizer = (raw: string) => string;
+
+/** trim, lowercase, runs of spaces, dashes and dots become one underscore: "Closed Won" -> closed_won. */
+export const snakeCase: Normalizer = (raw) => raw.trim().toLowerCase().replace(/[\s.-]+/g, '_');
+export const upperCase: Normalizer = (raw) => raw.trim().toUpperCase();
+
+export class LabelSet {
+  /** Label values by index; `other` and `unknown` come first. */
+  readonly values: string[] = [OTHER, UNKNOWN];
+  static readonly OTHER_INDEX = 0;
+  static readonly UNKNOWN_INDEX = 1;
+  private readonly byName = new Map<string, number>();
+  private readonly cache = new Map<string, number>();
+
+  /**
+   * @param dimension the label name, used in warnings
+   * @param allowed the allow-list (normalized with `normalize`)
+   * @param growUpTo when > 0, unknown values are admitted until the set holds this many (error types)
+   */
+  constructor(
+    private readonly dimension: string,
+    allowed: readonly string[],
+    private readonly normalize: Normalizer,
+    private readonly warnings: WarnOnce,
+    private readonly growUpTo = 0,
+  ) {
+    for (const value of allowed) this.add(normalize(value));
+  }
+
+  get size(): number {
+    return this.values.length;
+  }
+
+  private add(name: string): number {
+    const existing = this.byName.get(name);
+    if (existing !== undefined) return existing;
+    const index = this.values.length;
+    this.values.push(name);
+    this.byName.set(name, index);
+    return index;
+  }
+
+  /** Index of the label value for a valid string input. */
+  index(raw: string): number {
+    const cached = this.cache.get(raw);
+    if (cached !== undefined) return cached;
+    const name = this.normalize(raw);
+    let index = this.byName.get(name);
+    if (index === undefined) {
+      if (this.growUpTo > 0 && this.values.length - 2 < this.growUpTo && /^[A-Za-z][A-Za-z0-9_]{0,63}$/.test(name)) {
+        index = this.add(name);
+      } else {
+        index = LabelSet.OTHER_INDEX;
+        const shown = raw.length > 80 ? `${raw.slice(0, 80)}...` : raw;
+        this.warnings.warn(
+          `${this.dimension}\u0000${name}`,
+          `@crm/business-events: ${this.dimension} ${JSON.stringify(shown)} is not in the allow-list; recorded as "${OTHER}" ` +
+            (this.growUpTo > 0
+              ? `(more than ${this.growUpTo} distinct values, or not a plain identifier)`
+              : `(add it to the ${this.dimension} allow-list with configure() to keep it)`),
+        );
+      }
+    }
+    if (this.cache.size < MAX_CACHE) this.cache.set(raw, index);
+    return index;
+  }
+}
