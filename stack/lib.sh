@@ -35,3 +35,88 @@ require_var() {
 
 # elapsed SECONDS_START: print seconds since a `date +%s` mark.
 elapsed() { echo "$(( $(date +%s) - $1 ))s"; }
+
+# opensearch_java_home: print the JDK OpenSearch runs on (Java 21+ for OpenSearch 3.x):
+# $OPENSEARCH_JAVA_HOME from the environment, else OPENSEARCH_JAVA_HOME_DEFAULT of stack.env.
+opensearch_java_home() {
+  local jh="${OPENSEARCH_JAVA_HOME:-${OPENSEARCH_JAVA_HOME_DEFAULT:-}}"
+  [[ -n "$jh" ]] || die "no JDK for OpenSearch: set OPENSEARCH_JAVA_HOME (a Java 21+ JDK)"
+  [[ -x "$jh/bin/java" ]] || die "OPENSEARCH_JAVA_HOME=$jh has no bin/java; set it to a Java 21+ JDK (e.g. /usr/lib/jvm/temurin-25-jdk-amd64)"
+  local major
+  major="$("$jh/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p')"
+  [[ "${major:-0}" =~ ^[0-9]+$ && "$major" -ge 21 ]] \
+    || die "OPENSEARCH_JAVA_HOME=$jh is Java ${major:-unknown}; OpenSearch $OPENSEARCH_VERSION needs Java 21 or newer"
+  printf '%s\n' "$jh"
+}
+
+# --- components run by start.sh/stop.sh ---
+# Start order: backends first so the collector's exporters find them; stop is the reverse.
+ALL_COMPONENTS=(opensearch jaeger prometheus collector)
+
+OPENSEARCH_HOME="$CRM_STACK_HOME/opensearch-${OPENSEARCH_VERSION:-unset}"
+
+# check_components NAME...: fail on an unknown component name.
+check_components() {
+  local c
+  for c in "$@"; do
+    case "$c" in
+      collector|jaeger|prometheus|opensearch) ;;
+      *) die "unknown component '$c'; accepted: ${ALL_COMPONENTS[*]}" ;;
+    esac
+  done
+}
+
+pid_file() { echo "$STACK_RUN/$1.pid"; }
+log_file() { echo "$STACK_LOGS/$1.log"; }
+
+# component_binary NAME: the executable start.sh runs (or the script that execs it).
+component_binary() {
+  case "$1" in
+    collector) echo "$CRM_STACK_HOME/bin/otelcol-crm" ;;
+    jaeger) echo "$CRM_STACK_HOME/bin/jaeger" ;;
+    prometheus) echo "$CRM_STACK_HOME/bin/prometheus" ;;
+    opensearch) echo "$OPENSEARCH_HOME/bin/opensearch" ;;
+  esac
+}
+
+# component_marker NAME: a string in /proc/PID/cmdline of the running process, so a
+# stale pid file whose pid was reused by something else is not taken for ours.
+component_marker() {
+  case "$1" in
+    # The launcher script and the JVM it execs both name the install directory.
+    opensearch) echo "$OPENSEARCH_HOME" ;;
+    *) component_binary "$1" ;;
+  esac
+}
+
+# alive PID: the process exists and is not a zombie.
+alive() {
+  local state
+  [[ -r "/proc/$1/stat" ]] || return 1
+  state="$(sed -n 's/^[0-9]* (.*) \([A-Za-z]\) .*/\1/p' "/proc/$1/stat")"
+  [[ "$state" != "Z" && "$state" != "X" ]]
+}
+
+# running_pid NAME: print the pid of the component we started, or fail.
+running_pid() {
+  local pf pid
+  pf="$(pid_file "$1")"
+  [[ -f "$pf" ]] || return 1
+  pid="$(cat "$pf")"
+  [[ "$pid" =~ ^[0-9]+$ ]] && alive "$pid" || return 1
+  tr '\0' ' ' < "/proc/$pid/cmdline" | grep -qF -- "$(component_marker "$1")" || return 1
+  echo "$pid"
+}
+
+# health_url NAME: answers 2xx once the component is ready.
+health_url() {
+  case "$1" in
+    collector) echo "http://127.0.0.1:$COLLECTOR_HEALTH_PORT/" ;;
+    jaeger) echo "http://127.0.0.1:$JAEGER_HEALTH_PORT/status" ;;
+    prometheus) echo "http://127.0.0.1:$PROMETHEUS_PORT/-/ready" ;;
+    # 408 until the cluster is at least yellow.
+    opensearch) echo "http://127.0.0.1:$OPENSEARCH_PORT/_cluster/health?wait_for_status=yellow&timeout=1s" ;;
+  esac
+}
+
+healthy() { curl -fsS -o /dev/null --max-time 3 "$(health_url "$1")" 2>/dev/null; }

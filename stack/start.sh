@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# Starts the local stack without Docker, on 127.0.0.1, in the background:
+#   stack/start.sh                 collector, jaeger, prometheus and opensearch
+#   stack/start.sh opensearch ...  only the named components
+# Pids in .stack/run, logs in .stack/logs, data in .stack/data (CRM_STACK_DATA).
+# A component that is already running is left alone. Waits for each one's health
+# (timeout CRM_STACK_START_TIMEOUT seconds each, default 180), applies the OpenSearch
+# setup, then prints the URLs. Binaries come from `npm run stack:install`.
+#
+# Prometheus' app targets: CRM_APP_METRICS_TARGETS="host:port,..." (default
+# localhost:$APP_PROMETHEUS_PORT and the port after it, the demo's two services).
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+components=("$@")
+[[ ${#components[@]} -gt 0 ]] || components=("${ALL_COMPONENTS[@]}")
+check_components "${components[@]}"
+require_cmd curl "to check the components' health"
+
+timeout_s="${CRM_STACK_START_TIMEOUT:-180}"
+[[ "$timeout_s" =~ ^[1-9][0-9]*$ ]] || die "CRM_STACK_START_TIMEOUT='$timeout_s' is not a number of seconds (e.g. 180)"
+
+mkdir -p "$STACK_RUN" "$STACK_LOGS" "$CRM_STACK_DATA" "$STACK_DIR/prometheus"
+
+# Each component's ports must be set in stack.env before it can start.
+required_vars() {
+  case "$1" in
+    collector) echo COLLECTOR_OTLP_GRPC_PORT COLLECTOR_OTLP_HTTP_PORT COLLECTOR_HEALTH_PORT COLLECTOR_TELEMETRY_PORT COLLECTOR_PROMETHEUS_EXPORTER_PORT ;;
+    jaeger) echo JAEGER_OTLP_GRPC_PORT JAEGER_OTLP_HTTP_PORT JAEGER_UI_PORT JAEGER_HEALTH_PORT JAEGER_TELEMETRY_PORT JAEGER_QUERY_GRPC_PORT ;;
+    prometheus) echo PROMETHEUS_PORT APP_PROMETHEUS_PORT COLLECTOR_TELEMETRY_PORT COLLECTOR_PROMETHEUS_EXPORTER_PORT JAEGER_TELEMETRY_PORT ;;
+    opensearch) echo OPENSEARCH_VERSION OPENSEARCH_PORT OPENSEARCH_HEAP ;;
+  esac
+}
+
+# targets_file NAME TARGET...: a Prometheus file_sd file with one target group.
+targets_file() {
+  local name="$1" list="" t
+  shift
+  for t in "$@"; do
+    [[ "$t" =~ ^[A-Za-z0-9._-]+:[0-9]+$ ]] || die "Prometheus target '$t' is not host:port (check CRM_APP_METRICS_TARGETS)"
+    list+="${list:+, }\"$t\""
+  done
+  printf '[{"targets": [%s]}]\n' "$list" > "$STACK_DIR/prometheus/$name.json.tmp"
+  mv "$STACK_DIR/prometheus/$name.json.tmp" "$STACK_DIR/prometheus/$name.json"
+}
+
+write_prometheus_targets() {
+  local apps
+  IFS=',' read -r -a apps <<< "${CRM_APP_METRICS_TARGETS:-localhost:$APP_PROMETHEUS_PORT,localhost:$((APP_PROMETHEUS_PORT + 1))}"
+  targets_file targets-apps "${apps[@]}"
+  targets_file targets-collector "127.0.0.1:$COLLECTOR_TELEMETRY_PORT"
+  targets_file targets-collector-exporter "127.0.0.1:$COLLECTOR_PROMETHEUS_EXPORTER_PORT"
+  targets_file targets-jaeger "127.0.0.1:$JAEGER_TELEMETRY_PORT"
+  targets_file targets-prometheus "127.0.0.1:$PROMETHEUS_PORT"
+}
+
+# command_for NAME: fill CMD with the component's command line.
+command_for() {
+  local bin
+  bin="$(component_binary "$1")"
+  case "$1" in
+    collector)
+      CMD=("$bin" --config "$STACK_REPO/otel-collector/config.yaml") ;;
+    jaeger)
+      mkdir -p "$CRM_STACK_DATA/jaeger"
+      CMD=("$bin" --config "$STACK_REPO/otel-collector/jaeger/config.yaml") ;;
+    prometheus)
+      write_prometheus_targets
+      CMD=("$bin" --config.file="$STACK_REPO/otel-collector/prometheus/prometheus.yml"
+        --storage.tsdb.path="$CRM_STACK_DATA/prometheus"
+        --web.listen-address="127.0.0.1:$PROMETHEUS_PORT"
+        --web.enable-lifecycle) ;;
+    opensearch)
+      mkdir -p "$CRM_STACK_DATA/opensearch" "$STACK_LOGS/opensearch"
+      OPENSEARCH_JAVA_HOME="$(opensearch_java_home)"
+      export OPENSEARCH_JAVA_HOME
+      export OPENSEARCH_JAVA_OPTS="-Xms$OPENSEARCH_HEAP -Xmx$OPENSEARCH_HEAP"
+      CMD=()
+      if [[ "$(id -u)" == 0 ]]; then
+        # OpenSearch refuses to run as root. A user namespace maps us to uid 1000
+        # inside (root outside), so files stay ours and nothing needs chown.
+        unshare --user --map-user=1000 --map-group=1000 true 2>/dev/null \
+          || die "OpenSearch refuses to run as root and user namespaces are unavailable here: run the stack as a non-root user"
+        CMD=(unshare --user --map-user=1000 --map-group=1000)
+      fi
+      CMD+=("$bin"
+        -Ecluster.name=crm-local
+        -Enode.name=crm-local-1
+        # One node, no discovery; loopback only (also skips the production bootstrap checks).
+        -Ediscovery.type=single-node
+        -Enetwork.host=127.0.0.1
+        -Ehttp.port="$OPENSEARCH_PORT"
+        -Epath.data="$CRM_STACK_DATA/opensearch"
+        -Epath.logs="$STACK_LOGS/opensearch"
+        # A nearly full CI disk must not turn the indices read-only.
+        -Ecluster.routing.allocation.disk.threshold_enabled=false) ;;
+  esac
+}
+
+launch() {
+  local name="$1" bin log pf v pid
+  for v in $(required_vars "$name"); do require_var "$v"; done
+  bin="$(component_binary "$name")"
+  [[ -x "$bin" ]] || die "$name is not installed ($bin is missing): run \`npm run stack:install\`"
+  if pid="$(running_pid "$name")"; then
+    log "$name already running (pid $pid)"
+    return 0
+  fi
+  if healthy "$name"; then
+    die "$name's port already answers ($(health_url "$name")) but not from a process stack/start.sh started: stop that process first"
+  fi
+  command_for "$name"
+  log="$(log_file "$name")"
+  pf="$(pid_file "$name")"
+  printf '\n=== %s start %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$name" >> "$log"
+  # setsid: its own session, so a Ctrl-C in the terminal that ran the tests does not reach it.
+  # The inner bash writes its own pid, then execs the component under that pid.
+  setsid nohup bash -c 'echo $$ > "$0"; exec "$@"' "$pf" "${CMD[@]}" >> "$log" 2>&1 < /dev/null &
+  STARTED+=("$name")
+}
+
+wait_healthy() {
+  local name="$1" deadline pid
+  deadline=$(( $(date +%s) + timeout_s ))
+  while ! healthy "$name"; do
+    # The pid file appears a moment after launch; only a process that died is fatal.
+    if [[ -f "$(pid_file "$name")" ]] && ! pid="$(running_pid "$name")"; then
+      die "$name exited during start-up: see $(log_file "$name")$([[ $name == opensearch ]] && echo " and $STACK_LOGS/opensearch/")"
+    fi
+    if (( $(date +%s) >= deadline )); then
+      die "$name not healthy after ${timeout_s}s ($(health_url "$name")): see $(log_file "$name")"
+    fi
+    sleep 1
+  done
+}
+
+STARTED=()
+start=$(date +%s)
+for c in "${components[@]}"; do launch "$c"; done
+for c in "${components[@]}"; do
+  wait_healthy "$c"
+  log "$c healthy"
+done
+for c in "${components[@]}"; do
+  [[ "$c" == opensearch ]] && bash "$STACK_REPO/stack/opensearch-setup.sh"
+done
+[[ ${#STARTED[@]} -gt 0 ]] && log "started ${STARTED[*]} in $(elapsed "$start")"
+
+for c in "${components[@]}"; do
+  case "$c" in
+    collector) echo "Collector  OTLP gRPC 127.0.0.1:$COLLECTOR_OTLP_GRPC_PORT, OTLP HTTP http://127.0.0.1:$COLLECTOR_OTLP_HTTP_PORT, health http://127.0.0.1:$COLLECTOR_HEALTH_PORT/" ;;
+    jaeger) echo "Jaeger     UI/API http://127.0.0.1:$JAEGER_UI_PORT (OTLP in: gRPC 127.0.0.1:$JAEGER_OTLP_GRPC_PORT, HTTP 127.0.0.1:$JAEGER_OTLP_HTTP_PORT)" ;;
+    prometheus) echo "Prometheus http://127.0.0.1:$PROMETHEUS_PORT (targets: .stack/prometheus/)" ;;
+    opensearch) echo "OpenSearch http://127.0.0.1:$OPENSEARCH_PORT (indices crm-app-logs-*, crm-business-events-*)" ;;
+  esac
+done
+echo "Logs: $STACK_LOGS  Stop: npm run stack:stop"
