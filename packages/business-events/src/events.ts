@@ -66,7 +66,10 @@ function clip(text: string): string {
 
 export class BusinessEventsImpl implements BusinessEvents, Rejector {
   private readonly cfg: ResolvedConfig;
+  /** Rejections and internal errors: few keys (event x reason). */
   private readonly warnings: WarnOnce;
+  /** Unknown label values: kept apart so that a flood of them cannot hide a rejection warning. */
+  private readonly labelWarnings: WarnOnce;
   private readonly hasher: Hasher;
   private readonly instruments = new InstrumentCache();
   private readonly loggers = new LoggerCache();
@@ -96,12 +99,13 @@ export class BusinessEventsImpl implements BusinessEvents, Rejector {
   constructor(config: ResolvedConfig) {
     this.cfg = config;
     this.warnings = new WarnOnce(config.warn);
+    this.labelWarnings = new WarnOnce(config.warn);
     this.hasher = new Hasher(config.hashKey);
-    this.sources = new LabelSet('source', config.sources, snakeCase, this.warnings);
-    this.stages = new LabelSet('stage', config.stages, snakeCase, this.warnings);
-    this.operations = new LabelSet('operation', config.operations, snakeCase, this.warnings);
-    this.currencies = new LabelSet('currency', config.currencies, upperCase, this.warnings);
-    this.errorTypes = new LabelSet('error_type', [], (s) => s.trim(), this.warnings, config.maxErrorTypes);
+    this.sources = new LabelSet('source', config.sources, snakeCase, this.labelWarnings);
+    this.stages = new LabelSet('stage', config.stages, snakeCase, this.labelWarnings);
+    this.operations = new LabelSet('operation', config.operations, snakeCase, this.labelWarnings);
+    this.currencies = new LabelSet('currency', config.currencies, upperCase, this.labelWarnings);
+    this.errorTypes = new LabelSet('error_type', [], (s) => s.trim(), this.labelWarnings, config.maxErrorTypes);
     this.defaultCurrencyIndex = this.currencies.index(config.defaultCurrency);
   }
 
