@@ -1,0 +1,174 @@
+#!/usr/bin/env node
+// Benchmark 2, HTTP: the same Express app bare, with @crm/otel-register and with the
+// official auto-instrumentations-node register (100 % sampling, exporting over
+// OTLP/HTTP to the local stack's collector, or to a local sink when the stack is
+// not running: said in the output).
+// Each round starts every variant in turn (order rotates) and runs, against it:
+//   1. saturation: autocannon with C connections as fast as it goes -> throughput;
+//   2. fixed rate: the same rate for every variant (half the slowest variant's
+//      calibration throughput) -> p50/p99 latency without queueing effects.
+// Load generator and server run on the same 2 cores, competing the same way for every variant.
+//   node bench/http.mjs [--quick] [--no-record] [--runs=N] [--json=FILE]
+import { join } from 'node:path';
+import { parseArgs } from './lib/args.mjs';
+import { header, publish, table, verdict, commandLine, ROOT } from './lib/report.mjs';
+import { median, fixed, mib, min, max, spread } from './lib/stats.mjs';
+import { startAndWait, stop, getJson, run, sleep } from './lib/proc.mjs';
+import { APP, variants, childEnv } from './lib/variants.mjs';
+import { otlpTarget } from './lib/target.mjs';
+
+const args = parseArgs();
+const rounds = args.runs ?? (args.quick ? 1 : 3);
+const connections = 20;
+const warmupSeconds = args.quick ? 1 : 2;
+const saturationSeconds = args.quick ? 1 : 8;
+const rateSeconds = args.quick ? 1 : 8;
+const LOAD = join(ROOT, 'bench', 'lib', 'load.mjs');
+const PATH = '/api/contacts/42';
+
+async function load(base, seconds, warmup, rate) {
+  const argv = [LOAD, `${base}${PATH}`, String(connections), String(warmup), String(seconds)];
+  if (rate) argv.push(String(rate));
+  const out = await run(process.execPath, argv, { cwd: ROOT });
+  return JSON.parse(out.trim().split('\n').pop());
+}
+
+/** Stops a variant: SIGTERM (the registers flush), SIGKILL if it is still up after 3 s. */
+async function shutdown(child) {
+  const exited = stop(child, 'SIGTERM');
+  const t = await Promise.race([exited.then(() => 'exited'), sleep(3000).then(() => 'timeout')]);
+  if (t === 'timeout') await stop(child, 'SIGKILL');
+}
+
+async function session(variant, target, phases) {
+  const started = await startAndWait(process.execPath, [...variant.nodeArgs, APP], {
+    env: childEnv(variant, { PORT: '0' }),
+    cwd: ROOT,
+    ready: /^LISTENING (\d+)$/,
+    name: `app (${variant.name})`,
+  });
+  const base = `http://127.0.0.1:${started.match[1]}`;
+  const spansBefore = await target.spans();
+  const result = {};
+  try {
+    for (const phase of phases) {
+      const before = await getJson(`${base}/bench/stats`);
+      const r = await load(base, phase.seconds, phase.warmup, phase.rate);
+      const after = await getJson(`${base}/bench/stats`);
+      const cpu = after.cpuUserMicros + after.cpuSystemMicros - before.cpuUserMicros - before.cpuSystemMicros;
+      result[phase.name] = { ...r, serverCpuMicrosPerRequest: r.requests ? cpu / r.requests : NaN };
+    }
+    result.maxRssBytes = (await getJson(`${base}/bench/stats`)).maxRssBytes;
+  } finally {
+    await shutdown(started.child);
+  }
+  await sleep(300); // the last export lands
+  result.spansExported = (await target.spans()) - spansBefore;
+  return result;
+}
+
+const target = await otlpTarget();
+const list = variants(target.endpoint);
+const samples = Object.fromEntries(list.map((v) => [v.name, []]));
+let rate;
+try {
+  // calibration (also the warm-up): a short saturation run per variant; the
+  // fixed rate is half the slowest variant's throughput
+  const calibration = [];
+  for (const v of list) {
+    const r = await session(v, target, [{ name: 'saturation', seconds: args.quick ? 1 : 2, warmup: 0 }]);
+    calibration.push(r.saturation.rps);
+  }
+  rate = Math.max(50, Math.floor(Math.min(...calibration) / 2 / 10) * 10);
+  for (let round = 0; round < rounds; round++) {
+    for (let i = 0; i < list.length; i++) {
+      const v = list[(round + i) % list.length];
+      if (!args.quick) process.stderr.write(`http: round ${round + 1}/${rounds}, ${v.name}        \r`);
+      samples[v.name].push(
+        await session(v, target, [
+          { name: 'saturation', seconds: saturationSeconds, warmup: warmupSeconds },
+          { name: 'fixed', seconds: rateSeconds, warmup: 0, rate },
+        ]),
+      );
+    }
+  }
+} finally {
+  await target.close();
+}
+
+const pick = (name, f) => samples[name].map(f);
+const med = (name, f) => median(pick(name, f));
+const bare = {
+  rps: med('bare', (s) => s.saturation.rps),
+  p50: med('bare', (s) => s.fixed.p50),
+  p99: med('bare', (s) => s.fixed.p99),
+  rss: med('bare', (s) => s.maxRssBytes),
+};
+
+const throughputRows = list.map((v) => {
+  const rps = med(v.name, (s) => s.saturation.rps);
+  return [
+    v.label,
+    spread(pick(v.name, (s) => s.saturation.rps), 0),
+    v.name === 'bare' ? '' : `${fixed(rps / bare.rps, 2)}x`,
+    fixed(med(v.name, (s) => s.saturation.p50), 2),
+    fixed(med(v.name, (s) => s.saturation.p99), 2),
+    fixed(med(v.name, (s) => s.saturation.serverCpuMicrosPerRequest), 0),
+    fixed(med(v.name, (s) => s.saturation.errors), 0),
+    v.name === 'bare' ? '' : fixed(med(v.name, (s) => s.spansExported / (s.saturation.requests + s.fixed.requests)), 2),
+  ];
+});
+
+const latencyRows = list.map((v) => {
+  const p50 = med(v.name, (s) => s.fixed.p50);
+  const p99 = med(v.name, (s) => s.fixed.p99);
+  const rss = pick(v.name, (s) => mib(s.maxRssBytes));
+  return [
+    v.label,
+    spread(pick(v.name, (s) => s.fixed.p50), 2),
+    spread(pick(v.name, (s) => s.fixed.p99), 2),
+    v.name === 'bare' ? '' : `+${fixed(p99 - bare.p99, 2)}`,
+    fixed(med(v.name, (s) => s.fixed.serverCpuMicrosPerRequest), 0),
+    `${fixed(median(rss), 1)} (${fixed(min(rss), 1)}–${fixed(max(rss), 1)})`,
+    v.name === 'bare' ? '' : `+${fixed(median(rss) - mib(bare.rss), 1)}`,
+  ];
+});
+
+const ours = {
+  rps: med('ours', (s) => s.saturation.rps),
+  p99: med('ours', (s) => s.fixed.p99),
+  rss: med('ours', (s) => s.maxRssBytes),
+};
+const targets = table(
+  ['Target (ours)', 'Measured', 'Result'],
+  [
+    ['throughput >= 0.80x bare', `${fixed(ours.rps / bare.rps, 2)}x (${fixed(ours.rps, 0)} / ${fixed(bare.rps, 0)} req/s)`, verdict(ours.rps >= 0.8 * bare.rps)],
+    [`p99 added <= 2 ms (at ${rate} req/s)`, `+${fixed(ours.p99 - bare.p99, 2)} ms`, verdict(ours.p99 - bare.p99 <= 2)],
+    ['RSS added under load <= 20 MiB', `+${fixed(mib(ours.rss - bare.rss), 1)} MiB`, verdict(mib(ours.rss - bare.rss) <= 20)],
+  ],
+);
+
+const section = [
+  header('HTTP', {
+    command: commandLine(),
+    notes: [
+      `${rounds} alternating round(s) (variant order rotates; each variant a fresh process per round) after one calibration run per variant${args.quick ? ' (QUICK setting: not a measurement)' : ''}.`,
+      `Load: autocannon ${connections} connections, GET ${PATH} (Express route with a param, JSON body). Saturation: ${warmupSeconds} s warm-up then ${saturationSeconds} s as fast as possible. Fixed rate: ${rate} req/s for ${rateSeconds} s (half the slowest variant's calibration throughput), for latency without queueing.`,
+      'Load generator and server are separate processes on the same 2 cores, competing the same way for every variant. Latency percentiles from every response\'s own timing (full resolution).',
+      `OTLP target: ${target.description}.`,
+      ...list.filter((v) => v.name !== 'bare').map((v) => `${v.label}: ${v.config}.`),
+    ],
+  }),
+  '',
+  'Throughput (saturation):',
+  '',
+  table(['Variant', 'req/s: median (min–max)', 'Ratio to bare', 'p50, ms', 'p99, ms', 'Server CPU, µs/req', 'Errors', 'Spans exported per request'], throughputRows),
+  '',
+  `Latency at a fixed ${rate} req/s:`,
+  '',
+  table(['Variant', 'p50, ms: median (min–max)', 'p99, ms: median (min–max)', 'p99 added, ms', 'Server CPU, µs/req', 'Peak RSS, MiB', 'RSS added, MiB'], latencyRows),
+  '',
+  targets,
+].join('\n');
+
+publish(section, args, { kind: 'http', rounds, rate, target: target.kind, samples });

@@ -1,0 +1,30 @@
+// Command-line flags shared by every benchmark script.
+//   --quick       tiny setting for the smoke test (seconds, not minutes)
+//   --no-record   print the table only; do not append to BENCHMARKS.md
+//   --require     exit non-zero when this benchmark cannot run here (collector/stack missing)
+//   --runs=N      override the number of alternating rounds
+//   --json=FILE   also write the raw numbers as JSON (bench/results/ is git-ignored)
+export function parseArgs(argv = process.argv.slice(2)) {
+  const out = { quick: false, record: true, require: false, runs: undefined, json: undefined, rest: [] };
+  for (const a of argv) {
+    if (a === '--quick') out.quick = true;
+    else if (a === '--no-record') out.record = false;
+    else if (a === '--require') out.require = true;
+    else if (a.startsWith('--runs=')) {
+      const n = Number(a.slice('--runs='.length));
+      if (!Number.isInteger(n) || n < 1) throw new Error(`--runs=${a.slice(7)} is invalid: accepted a whole number >= 1`);
+      out.runs = n;
+    } else if (a.startsWith('--json=')) out.json = a.slice('--json='.length);
+    else out.rest.push(a);
+  }
+  return out;
+}
+
+/** The flags to hand on to a child benchmark script. */
+export function forwardArgs(args) {
+  return [
+    ...(args.quick ? ['--quick'] : []),
+    ...(args.record ? [] : ['--no-record']),
+    ...(args.require ? ['--require'] : []),
+  ];
+}

@@ -1,0 +1,94 @@
+// Markdown output shared by the benchmark scripts: the table, the machine and
+// versions header, and the append to BENCHMARKS.md at the repository root.
+import { appendFileSync, existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { cpus, totalmem, release, platform, arch } from 'node:os';
+import { dirname, join } from 'node:path';
+
+export const ROOT = new URL('../..', import.meta.url).pathname.replace(/\/$/, '');
+export const BENCHMARKS_MD = join(ROOT, 'BENCHMARKS.md');
+
+export function table(headers, rows) {
+  const line = (cells) => `| ${cells.map((c) => String(c).replace(/\|/g, '\\|')).join(' | ')} |`;
+  return [line(headers), line(headers.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+function pkgVersion(name) {
+  try {
+    // read the file directly: some packages' "exports" hide package.json from require
+    return JSON.parse(readFileSync(join(ROOT, 'node_modules', name, 'package.json'), 'utf8')).version;
+  } catch {
+    return 'not installed';
+  }
+}
+
+function gitCommit() {
+  try {
+    const sha = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: ROOT, encoding: 'utf8' }).trim();
+    return dirty ? `${sha} (+ uncommitted changes)` : sha;
+  } catch {
+    return 'unknown';
+  }
+}
+
+export function machine() {
+  const c = cpus();
+  return `${platform()} ${release()} ${arch()}, ${c.length} x ${c[0]?.model?.trim() ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM`;
+}
+
+export function versions(extra = {}) {
+  return {
+    node: process.version,
+    '@crm/otel-register': pkgVersion('@crm/otel-register'),
+    '@opentelemetry/auto-instrumentations-node': pkgVersion('@opentelemetry/auto-instrumentations-node'),
+    '@opentelemetry/sdk-trace-base': pkgVersion('@opentelemetry/sdk-trace-base'),
+    express: pkgVersion('express'),
+    autocannon: pkgVersion('autocannon'),
+    commit: gitCommit(),
+    ...extra,
+  };
+}
+
+/** The block printed above each table and kept in BENCHMARKS.md. */
+export function header(title, { command, extraVersions = {}, notes = [] }) {
+  const v = versions(extraVersions);
+  return [
+    `### ${title}: ${new Date().toISOString().replace(/\.\d+Z$/, 'Z')}`,
+    '',
+    `- Machine: ${machine()}`,
+    `- Versions: ${Object.entries(v).map(([k, val]) => `${k} ${val}`).join(', ')}`,
+    `- Command: \`${command}\``,
+    ...notes.map((n) => `- ${n}`),
+  ].join('\n');
+}
+
+/** The command line that produced this output, as a user would type it. */
+export function commandLine() {
+  const script = process.argv[1] ? process.argv[1].replace(`${ROOT}/`, '') : '';
+  return ['node', script, ...process.argv.slice(2)].join(' ');
+}
+
+/**
+ * Prints the section and, unless --no-record, appends it under "## Results" in BENCHMARKS.md.
+ * `jsonFile` (optional) gets the raw numbers.
+ */
+export function publish(section, args, raw) {
+  console.log(`\n${section}\n`);
+  if (args.json && raw !== undefined) {
+    mkdirSync(dirname(args.json), { recursive: true });
+    writeFileSync(args.json, JSON.stringify(raw, null, 2));
+  }
+  if (!args.record) return;
+  if (!existsSync(BENCHMARKS_MD)) writeFileSync(BENCHMARKS_MD, '# Benchmarks\n\n## Results\n');
+  const current = readFileSync(BENCHMARKS_MD, 'utf8');
+  if (!current.includes('\n## Results')) appendFileSync(BENCHMARKS_MD, '\n## Results\n');
+  appendFileSync(BENCHMARKS_MD, `\n${section}\n`);
+  console.log(`(appended to ${BENCHMARKS_MD.replace(`${ROOT}/`, '')})`);
+}
+
+/** `met` / `MISSED` for the target column. */
+export function verdict(ok) {
+  if (ok === undefined) return 'n/a';
+  return ok ? 'met' : 'MISSED';
+}

@@ -1,0 +1,100 @@
+#!/usr/bin/env node
+// Benchmark 1, start-up: time from spawn to the app's first listen, and the
+// process's peak RSS once it has served its first request, for the same Express
+// app bare, with --require @crm/otel-register and with the official
+// --require @opentelemetry/auto-instrumentations-node/register.
+// Variants alternate run by run (the order rotates each round); medians and spread.
+//   node bench/startup.mjs [--quick] [--no-record] [--runs=N] [--json=FILE]
+import { parseArgs } from './lib/args.mjs';
+import { header, publish, table, verdict, commandLine, ROOT } from './lib/report.mjs';
+import { median, spread, fixed, mib, min, max } from './lib/stats.mjs';
+import { startAndWait, stop, getJson } from './lib/proc.mjs';
+import { APP, variants, childEnv } from './lib/variants.mjs';
+import { otlpTarget } from './lib/target.mjs';
+
+const args = parseArgs();
+const rounds = args.runs ?? (args.quick ? 2 : 20);
+
+async function once(variant) {
+  const started = await startAndWait(process.execPath, [...variant.nodeArgs, APP], {
+    env: childEnv(variant, { PORT: '0' }),
+    cwd: ROOT,
+    ready: /^LISTENING (\d+)$/,
+    name: `app (${variant.name})`,
+  });
+  try {
+    const base = `http://127.0.0.1:${started.match[1]}`;
+    await getJson(`${base}/api/contacts/1`);
+    const stats = await getJson(`${base}/bench/stats`);
+    return { listenMs: started.ms, maxRssBytes: stats.maxRssBytes };
+  } finally {
+    await stop(started.child);
+  }
+}
+
+const target = await otlpTarget();
+const list = variants(target.endpoint);
+const samples = Object.fromEntries(list.map((v) => [v.name, { listenMs: [], maxRssBytes: [] }]));
+try {
+  // one unrecorded round warms the file cache for every variant
+  for (const v of list) await once(v);
+  for (let r = 0; r < rounds; r++) {
+    for (let i = 0; i < list.length; i++) {
+      const v = list[(r + i) % list.length];
+      const s = await once(v);
+      samples[v.name].listenMs.push(s.listenMs);
+      samples[v.name].maxRssBytes.push(s.maxRssBytes);
+    }
+    if (!args.quick) process.stderr.write(`startup: round ${r + 1}/${rounds}\r`);
+  }
+} finally {
+  await target.close();
+}
+
+const med = (name, key) => median(samples[name][key]);
+const bareMs = med('bare', 'listenMs');
+const bareRss = med('bare', 'maxRssBytes');
+const ourOverhead = med('ours', 'listenMs') - bareMs;
+const officialOverhead = med('official', 'listenMs') - bareMs;
+const ourRssAdded = mib(med('ours', 'maxRssBytes') - bareRss);
+
+const rows = list.map((v) => {
+  const s = samples[v.name];
+  const ms = median(s.listenMs);
+  const rss = s.maxRssBytes.map(mib);
+  return [
+    v.label,
+    spread(s.listenMs, 1),
+    v.name === 'bare' ? '' : `+${fixed(ms - bareMs, 1)}`,
+    v.name === 'bare' ? '' : `${fixed(ms / bareMs, 2)}x`,
+    `${fixed(median(rss), 1)} (${fixed(min(rss), 1)}–${fixed(max(rss), 1)})`,
+    v.name === 'bare' ? '' : `+${fixed(median(rss) - mib(bareRss), 1)}`,
+  ];
+});
+
+const targets = table(
+  ['Target (ours)', 'Measured', 'Result'],
+  [
+    ['start-up overhead <= 100 ms', `${fixed(ourOverhead, 1)} ms`, verdict(ourOverhead <= 100)],
+    ['start-up overhead <= 0.3x the official register\'s', `${fixed(ourOverhead / officialOverhead, 2)}x (${fixed(ourOverhead, 1)} / ${fixed(officialOverhead, 1)} ms)`, verdict(ourOverhead <= 0.3 * officialOverhead)],
+    ['peak RSS added <= 20 MiB', `${fixed(ourRssAdded, 1)} MiB`, verdict(ourRssAdded <= 20)],
+  ],
+);
+
+const section = [
+  header('Start-up', {
+    command: commandLine(),
+    notes: [
+      `${rounds} alternating rounds (variant order rotates each round) after one unrecorded warm-up round${args.quick ? ' (QUICK setting: not a measurement)' : ''}.`,
+      'Time to first listen: wall clock from just before spawn to the app printing `LISTENING` from its `listen` callback. Peak RSS: the process\'s maxRSS (getrusage) after it has served its first request.',
+      `OTLP target: ${target.description}.`,
+      ...list.filter((v) => v.name !== 'bare').map((v) => `${v.label}: ${v.config}.`),
+    ],
+  }),
+  '',
+  table(['Variant', 'Time to listen, ms: median (min–max)', 'Added, ms', 'Ratio to bare', 'Peak RSS, MiB: median (min–max)', 'RSS added, MiB'], rows),
+  '',
+  targets,
+].join('\n');
+
+publish(section, args, { kind: 'startup', rounds, target: target.kind, samples });
