@@ -99,9 +99,6 @@ command_for() {
 
 launch() {
   local name="$1" bin log pf v pid
-  for v in $(required_vars "$name"); do require_var "$v"; done
-  bin="$(component_binary "$name")"
-  [[ -x "$bin" ]] || die "$name is not installed ($bin is missing): run \`npm run stack:install\`"
   if pid="$(running_pid "$name")"; then
     log "$name already running (pid $pid)"
     return 0
@@ -133,6 +130,14 @@ wait_healthy() {
     sleep 1
   done
 }
+
+# Check everything before starting anything.
+missing=()
+for c in "${components[@]}"; do
+  for v in $(required_vars "$c"); do require_var "$v"; done
+  [[ -x "$(component_binary "$c")" ]] || missing+=("$c ($(component_binary "$c"))")
+done
+[[ ${#missing[@]} -eq 0 ]] || die "not installed: ${missing[*]}; run \`npm run stack:install\`"
 
 STARTED=()
 start=$(date +%s)
