@@ -1,0 +1,181 @@
+// Starts and stops the demo CRM services (examples/crm-service) from tests, with the preload
+// flag exactly as users run them, and calls their API.
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO, freePort, startApp, type AppProcess } from './child.ts';
+
+export const SERVICE_DIR = join(REPO, 'examples', 'crm-service');
+
+/** KEY=VALUE pairs of stack/stack.env, the one place for ports. */
+export function readStackEnv(): Record<string, string> {
+  const out: Record<string, string> = {};
+  const file = join(REPO, 'stack', 'stack.env');
+  if (!existsSync(file)) return out;
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    const m = /^\s*([A-Z0-9_]+)=(.*)$/.exec(line);
+    if (m) out[m[1]!] = m[2]!.trim();
+  }
+  return out;
+}
+
+export function stackPort(name: string): number {
+  const v = readStackEnv()[name];
+  const n = Number(v);
+  if (!v || !Number.isInteger(n)) throw new Error(`stack/stack.env has no port ${name} (value ${JSON.stringify(v)})`);
+  return n;
+}
+
+/** A short id unique to this test run, used in service.instance.id and looked up in the backends. */
+export function runId(prefix = 'e2e'): string {
+  return `${prefix}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+}
+
+export interface ServiceProcess extends AppProcess {
+  base: string;
+  instanceId: string;
+  metricsPort: number;
+}
+
+export interface DemoServices {
+  crm: ServiceProcess;
+  enrichment: ServiceProcess;
+  stop(): Promise<void>;
+}
+
+export interface DemoOptions {
+  /** Unique per run; service.instance.id is `<runId>-crm` / `<runId>-enrichment`. */
+  runId: string;
+  /** Extra environment for both services (fast export intervals, header capture, ...). */
+  env?: Record<string, string | undefined>;
+  crmEnv?: Record<string, string | undefined>;
+  /** Metrics ports; default APP_PROMETHEUS_PORT and the port after it (what the stack's Prometheus scrapes). */
+  crmMetricsPort?: number;
+  enrichmentMetricsPort?: number;
+}
+
+function ensureBuilt(): void {
+  for (const f of ['dist/server.js', 'dist/enrichment.js']) {
+    if (!existsSync(join(SERVICE_DIR, f))) throw new Error(`examples/crm-service/${f} is missing: run \`npm run build\` first`);
+  }
+}
+
+async function startService(
+  script: string,
+  name: string,
+  instanceId: string,
+  metricsPort: number,
+  httpPortVar: string,
+  env: Record<string, string | undefined>,
+): Promise<ServiceProcess> {
+  const port = await freePort();
+  const app = startApp(join(SERVICE_DIR, script), {
+    cwd: SERVICE_DIR,
+    env: {
+      OTEL_SERVICE_NAME: name,
+      OTEL_RESOURCE_ATTRIBUTES: `service.instance.id=${instanceId},deployment.environment.name=e2e`,
+      OTEL_EXPORTER_PROMETHEUS_PORT: String(metricsPort),
+      OTEL_EXPORTER_OTLP_ENDPOINT: `http://localhost:${stackPort('COLLECTOR_OTLP_HTTP_PORT')}`,
+      [httpPortVar]: String(port),
+      ...env,
+    },
+  });
+  await app.waitForOutput(new RegExp(`"${name} listening"`), 20_000);
+  return Object.assign(app, { base: `http://127.0.0.1:${port}`, instanceId, metricsPort });
+}
+
+export async function startDemoServices(opts: DemoOptions): Promise<DemoServices> {
+  ensureBuilt();
+  const appMetrics = Number(readStackEnv()['APP_PROMETHEUS_PORT'] ?? 9464);
+  const env = opts.env ?? {};
+  const enrichment = await startService(
+    'dist/enrichment.js',
+    'crm-enrichment',
+    `${opts.runId}-enrichment`,
+    opts.enrichmentMetricsPort ?? appMetrics + 1,
+    'ENRICHMENT_PORT',
+    env,
+  );
+  let crm: ServiceProcess;
+  try {
+    crm = await startService('dist/server.js', 'crm-service', `${opts.runId}-crm`, opts.crmMetricsPort ?? appMetrics, 'CRM_PORT', {
+      ENRICHMENT_URL: enrichment.base,
+      ...env,
+      ...opts.crmEnv,
+    });
+  } catch (error) {
+    await enrichment.stop();
+    throw error;
+  }
+  return {
+    crm,
+    enrichment,
+    async stop() {
+      await Promise.all([crm.stop(), enrichment.stop()]);
+    },
+  };
+}
+
+/** Fast export settings so that tests do not wait for the default 5 s batches. */
+export const FAST_EXPORT: Record<string, string> = {
+  OTEL_BSP_SCHEDULE_DELAY: '200',
+  OTEL_BLRP_SCHEDULE_DELAY: '200',
+  CRM_EVENTS_HASH_KEY: 'e2e-test-hash-key-0123456789',
+};
+
+// ---- API calls ---------------------------------------------------------------------------
+
+export interface ApiResult<T = Record<string, unknown>> {
+  status: number;
+  body: T;
+  traceparent: string | undefined;
+}
+
+export async function api<T = Record<string, unknown>>(
+  base: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<ApiResult<T>> {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    signal: AbortSignal.timeout(15_000),
+  });
+  const text = await res.text();
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // plain text answer
+  }
+  return { status: res.status, body: parsed as T, traceparent: res.headers.get('traceparent') ?? undefined };
+}
+
+export interface LeadInput {
+  name?: string;
+  email?: string;
+  company?: string;
+  source: string;
+  score?: number;
+}
+
+export async function createLead(base: string, input: LeadInput, headers: Record<string, string> = {}): Promise<{ id: string }> {
+  const r = await api<{ id: string }>(
+    base,
+    'POST',
+    '/api/leads',
+    { name: 'Test Lead', email: 'lead@acme.com', company: 'Acme', ...input },
+    headers,
+  );
+  if (r.status !== 201) throw new Error(`POST /api/leads answered ${r.status}: ${JSON.stringify(r.body)}`);
+  return r.body;
+}
+
+export async function expectStatus(p: Promise<ApiResult>, status: number, what: string): Promise<ApiResult> {
+  const r = await p;
+  if (r.status !== status) throw new Error(`${what} answered ${r.status}, expected ${status}: ${JSON.stringify(r.body)}`);
+  return r;
+}
