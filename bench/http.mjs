@@ -20,7 +20,7 @@ import { otlpTarget } from './lib/target.mjs';
 const args = parseArgs();
 const rounds = args.runs ?? (args.quick ? 1 : 3);
 const connections = 20;
-const warmupSeconds = args.quick ? 1 : 2;
+const warmupSeconds = args.quick ? 0 : 2;
 const saturationSeconds = args.quick ? 1 : 8;
 const rateSeconds = args.quick ? 1 : 8;
 const LOAD = join(ROOT, 'bench', 'lib', 'load.mjs');
@@ -67,19 +67,21 @@ async function session(variant, target, phases) {
   return result;
 }
 
-const target = await otlpTarget();
-const list = variants(target.endpoint);
+const target = await otlpTarget({ startStack: !args.quick });
+const list = variants(target.endpoint, args.with);
 const samples = Object.fromEntries(list.map((v) => [v.name, []]));
 let rate;
 try {
   // calibration (also the warm-up): a short saturation run per variant; the
-  // fixed rate is half the slowest variant's throughput
+  // fixed rate is half the slowest variant's throughput (quick: no calibration)
   const calibration = [];
-  for (const v of list) {
-    const r = await session(v, target, [{ name: 'saturation', seconds: args.quick ? 1 : 2, warmup: 0 }]);
-    calibration.push(r.saturation.rps);
+  if (!args.quick) {
+    for (const v of list) {
+      const r = await session(v, target, [{ name: 'saturation', seconds: 2, warmup: 0 }]);
+      calibration.push(r.saturation.rps);
+    }
   }
-  rate = Math.max(50, Math.floor(Math.min(...calibration) / 2 / 10) * 10);
+  rate = args.quick ? 100 : Math.max(50, Math.floor(Math.min(...calibration) / 2 / 10) * 10);
   for (let round = 0; round < rounds; round++) {
     for (let i = 0; i < list.length; i++) {
       const v = list[(round + i) % list.length];
@@ -152,8 +154,8 @@ const section = [
   header('HTTP', {
     command: commandLine(),
     notes: [
-      `${rounds} alternating round(s) (variant order rotates; each variant a fresh process per round) after one calibration run per variant${args.quick ? ' (QUICK setting: not a measurement)' : ''}.`,
-      `Load: autocannon ${connections} connections, GET ${PATH} (Express route with a param, JSON body). Saturation: ${warmupSeconds} s warm-up then ${saturationSeconds} s as fast as possible. Fixed rate: ${rate} req/s for ${rateSeconds} s (half the slowest variant's calibration throughput), for latency without queueing.`,
+      `${rounds} alternating round(s) (variant order rotates; each variant a fresh process per round) ${args.quick ? ' (QUICK setting: not a measurement)' : ' after one calibration run per variant'}.`,
+      `Load: autocannon ${connections} connections, GET ${PATH} (Express route with a param, JSON body). Saturation: ${warmupSeconds} s warm-up then ${saturationSeconds} s as fast as possible. Fixed rate: ${rate} req/s for ${rateSeconds} s (${args.quick ? 'fixed for the quick setting' : "half the slowest variant's calibration throughput"}), for latency without queueing.`,
       'Load generator and server are separate processes on the same 2 cores, competing the same way for every variant. Latency percentiles from every response\'s own timing (full resolution).',
       `OTLP target: ${target.description}.`,
       ...list.filter((v) => v.name !== 'bare').map((v) => `${v.label}: ${v.config}.`),

@@ -4,8 +4,9 @@
 //   node bench/profile.mjs startup|http [--variant=bare|ours|official] [--env=KEY=VALUE ...] [--seconds=N] [--quick] [--no-record]
 // --env adds settings to the variant (e.g. --env=OTEL_NODE_DISABLED_INSTRUMENTATIONS=router
 // to measure a proposed default before the register changes it).
-// Profiles are kept in bench/results/profiles/ (git-ignored) for Chrome DevTools.
-import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+// Profiles are kept as bench/results/profile-*.cpuprofile.json (git-ignored; Chrome DevTools
+// loads them); the quick setting deletes its profile after the summary.
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from './lib/args.mjs';
 import { header, publish, table, commandLine, ROOT } from './lib/report.mjs';
@@ -33,18 +34,19 @@ const extraEnv = Object.fromEntries(
   }),
 );
 
-const target = await otlpTarget();
+const target = await otlpTarget({ startStack: !args.quick });
 const variant = variants(target.endpoint).find((v) => v.name === variantName);
 if (!variant) {
   await target.close();
   console.error(`--variant=${variantName} is invalid: accepted bare, ours or official`);
   process.exit(2);
 }
-const dir = join(ROOT, 'bench', 'results', 'profiles', `${mode}-${variantName}-${Date.now()}`);
+const dir = join(ROOT, 'bench', 'results');
 mkdirSync(dir, { recursive: true });
+const file = `profile-${mode}-${variantName}-${new Date().toISOString().replace(/[:.]/g, '-')}.cpuprofile.json`;
 // start-up: the require timer goes first so it sees every module the register loads
 const timer = mode === 'startup' ? ['--require', join(ROOT, 'bench', 'lib', 'require-timer.cjs')] : [];
-const nodeArgs = ['--cpu-prof', `--cpu-prof-dir=${dir}`, ...timer, ...variant.nodeArgs, APP];
+const nodeArgs = ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${file}`, ...timer, ...variant.nodeArgs, APP];
 
 let modules;
 let requests;
@@ -77,9 +79,8 @@ try {
   await target.close();
 }
 
-const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
-if (!file) {
-  console.error(`no .cpuprofile was written in ${dir}`);
+if (!existsSync(join(dir, file))) {
+  console.error(`no CPU profile was written to ${join(dir, file)}`);
   process.exit(1);
 }
 const s = summarize(join(dir, file));
@@ -89,7 +90,7 @@ const parts = [
   header(`CPU profile, ${mode}, ${variant.label}${envText ? ` with ${envText}` : ''}`, {
     command: commandLine(),
     notes: [
-      `Profile: ${join(dir, file).replace(`${ROOT}/`, '')} (git-ignored; open in Chrome DevTools). Profiled span: ${fixed(s.totalMs, 0)} ms${requests ? `, ${requests.requests} requests (${fixed(requests.rps, 0)} req/s with the profiler on)` : ''}.`,
+      `Profile: ${args.quick ? '(deleted: quick setting)' : `bench/results/${file} (git-ignored; open in Chrome DevTools)`}. Profiled span: ${fixed(s.totalMs, 0)} ms${requests ? `, ${requests.requests} requests (${fixed(requests.rps, 0)} req/s with the profiler on)` : ''}.`,
       `OTLP target: ${target.description}.`,
     ],
   }),
@@ -113,5 +114,5 @@ if (modules) {
     table(['Package', 'Files', 'Load ms'], rows.slice(0, 25).map(([pkg, t]) => [pkg, t.files, fixed(t.ms, 1)])),
   );
 }
-if (!args.quick && readdirSync(dir).length === 0) rmSync(dir, { recursive: true });
+if (args.quick) rmSync(join(dir, file));
 publish(parts.join('\n'), args, { kind: 'profile', mode, variant: variant.name, extraEnv, summary: s, modules, requests });

@@ -32,8 +32,8 @@ async function once(variant) {
   }
 }
 
-const target = await otlpTarget();
-const list = variants(target.endpoint);
+const target = await otlpTarget({ startStack: !args.quick });
+const list = variants(target.endpoint, args.with);
 const samples = Object.fromEntries(list.map((v) => [v.name, { listenMs: [], maxRssBytes: [] }]));
 try {
   // one unrecorded round warms the file cache for every variant

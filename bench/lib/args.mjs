@@ -4,8 +4,19 @@
 //   --require     exit non-zero when this benchmark cannot run here (collector/stack missing)
 //   --runs=N      override the number of alternating rounds
 //   --json=FILE   also write the raw numbers as JSON (bench/results/ is git-ignored)
+//   --with='NAME=VALUE[;NAME=VALUE...]'  (start-up and HTTP) one more variant: ours with these
+//                 settings, to measure a proposed register default before it is changed (repeatable)
 export function parseArgs(argv = process.argv.slice(2)) {
-  const out = { quick: false, record: true, require: false, runs: undefined, json: undefined, rest: [] };
+  try {
+    return parse(argv);
+  } catch (error) {
+    console.error(error.message);
+    process.exit(2);
+  }
+}
+
+function parse(argv) {
+  const out = { quick: false, record: true, require: false, runs: undefined, json: undefined, with: [], rest: [] };
   for (const a of argv) {
     if (a === '--quick') out.quick = true;
     else if (a === '--no-record') out.record = false;
@@ -15,6 +26,7 @@ export function parseArgs(argv = process.argv.slice(2)) {
       if (!Number.isInteger(n) || n < 1) throw new Error(`--runs=${a.slice(7)} is invalid: accepted a whole number >= 1`);
       out.runs = n;
     } else if (a.startsWith('--json=')) out.json = a.slice('--json='.length);
+    else if (a.startsWith('--with=')) out.with.push(parseEnvList(a.slice('--with='.length)));
     else out.rest.push(a);
   }
   return out;
@@ -27,4 +39,16 @@ export function forwardArgs(args) {
     ...(args.record ? [] : ['--no-record']),
     ...(args.require ? ['--require'] : []),
   ];
+}
+
+function parseEnvList(text) {
+  const env = {};
+  for (const pair of text.split(';')) {
+    const eq = pair.indexOf('=');
+    if (eq < 1 || !/^[A-Z_][A-Z0-9_]*$/.test(pair.slice(0, eq))) {
+      throw new Error(`--with=${text} is invalid: accepted --with='NAME=VALUE[;NAME=VALUE...]' with upper-case variable names`);
+    }
+    env[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return env;
 }

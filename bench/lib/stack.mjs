@@ -1,6 +1,7 @@
 // The local stack as the benchmarks see it: stack/stack.env, the collector's
 // health and its own Prometheus metrics on :8888.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from './report.mjs';
@@ -58,6 +59,49 @@ export async function collectorMetrics() {
     },
     names() {
       return [...new Set(series.map((s) => s.name))];
+    },
+  };
+}
+
+/** Components the benchmarks need: the collector and the backends it exports traces and logs to. */
+export const BENCH_COMPONENTS = ['opensearch', 'jaeger', 'collector'];
+
+function binaryOf(name, env) {
+  switch (name) {
+    case 'collector':
+      return join(env.CRM_STACK_HOME, 'bin', 'otelcol-crm');
+    case 'jaeger':
+      return join(env.CRM_STACK_HOME, 'bin', 'jaeger');
+    case 'opensearch':
+      return join(env.CRM_STACK_HOME, `opensearch-${env.OPENSEARCH_VERSION}`, 'bin', 'opensearch');
+    default:
+      throw new Error(`unknown component ${name}`);
+  }
+}
+
+/** The components whose binaries are missing (empty when the stack is installed). */
+export function missingComponents(names = BENCH_COMPONENTS) {
+  const env = stackEnv();
+  return names.filter((n) => !existsSync(binaryOf(n, env))).map((n) => `${n} (${binaryOf(n, env)})`);
+}
+
+const HEALTH = { collector: collectorUp, jaeger: jaegerUp, opensearch: opensearchUp };
+
+/**
+ * Starts the named components with stack/start.sh unless they already answer.
+ * Returns { started, stop } where stop() stops only what this call started.
+ */
+export async function ensureStack(names = BENCH_COMPONENTS) {
+  const down = [];
+  for (const n of names) if (!(await HEALTH[n]())) down.push(n);
+  if (down.length === 0) return { started: [], stop: async () => {} };
+  process.stderr.write(`starting ${down.join(', ')} with stack/start.sh ...\n`);
+  const r = spawnSync('bash', [join(ROOT, 'stack', 'start.sh'), ...down], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  if (r.status !== 0) throw new Error(`stack/start.sh ${down.join(' ')} failed (exit ${r.status}): see .stack/logs/`);
+  return {
+    started: down,
+    stop: async () => {
+      spawnSync('bash', [join(ROOT, 'stack', 'stop.sh'), ...down], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
     },
   };
 }

@@ -1,22 +1,28 @@
 // Where the instrumented variants send OTLP: the real collector of the local stack
-// when it answers, or else a local sink (bench/lib/otlp-sink.mjs), said in the output.
+// (started with stack/start.sh when it is installed but not running, and stopped
+// again afterwards), or else a local sink (bench/lib/otlp-sink.mjs), said in the output.
 import { join } from 'node:path';
-import { existsSync } from 'node:fs';
 import { ROOT } from './report.mjs';
 import { startAndWait, stop } from './proc.mjs';
-import { stackEnv, collectorUp, collectorMetrics } from './stack.mjs';
+import { stackEnv, collectorMetrics, collectorUp, ensureStack, missingComponents } from './stack.mjs';
 
-export async function otlpTarget() {
+/** `startStack: false` (the --quick setting) uses the collector only if it is already running. */
+export async function otlpTarget({ startStack = true } = {}) {
   const env = stackEnv();
-  const port = env.COLLECTOR_OTLP_HTTP_PORT;
-  if (await collectorUp()) {
+  const missing = missingComponents();
+  const running = await collectorUp();
+  if (running || (missing.length === 0 && startStack)) {
+    const stack = await ensureStack();
+    const port = env.COLLECTOR_OTLP_HTTP_PORT;
     return {
       kind: 'collector',
       endpoint: `http://127.0.0.1:${port}`,
-      description: `the local stack's collector (otelcol-crm ${env.OTELCOL_VERSION}, otel-collector/config.yaml) at http://127.0.0.1:${port}`,
+      description:
+        `the local stack's collector (otelcol-crm ${env.OTELCOL_VERSION}, otel-collector/config.yaml, exporting to Jaeger and OpenSearch on this machine) at http://127.0.0.1:${port}` +
+        (stack.started.length ? ` (${stack.started.join(', ')} started for this benchmark)` : ''),
       /** Spans the collector accepted so far (its own :8888 metrics). */
       spans: async () => (await collectorMetrics()).sum('otelcol_receiver_accepted_spans'),
-      close: async () => {},
+      close: stack.stop,
     };
   }
   const sink = await startAndWait(process.execPath, [join(ROOT, 'bench', 'lib', 'otlp-sink.mjs')], {
@@ -25,13 +31,14 @@ export async function otlpTarget() {
     name: 'otlp-sink',
   });
   const sinkPort = sink.match[1];
-  const installed = existsSync(join(env.CRM_STACK_HOME, 'bin', 'otelcol-crm'));
   return {
     kind: 'sink',
     endpoint: `http://127.0.0.1:${sinkPort}`,
     description:
-      `a LOCAL OTLP SINK (bench/lib/otlp-sink.mjs, decodes and counts, answers 200) at http://127.0.0.1:${sinkPort}: ` +
-      (installed ? 'the collector is installed but not running (start it with `npm run stack`)' : 'the local stack is not installed (`npm run stack:install`)'),
+      `a LOCAL OTLP SINK (bench/lib/otlp-sink.mjs: decodes and counts, answers 200) at http://127.0.0.1:${sinkPort}, because ` +
+      (missing.length
+        ? `the local stack is not installed (missing: ${missing.join(', ')}; \`npm run stack:install\`)`
+        : 'the collector is not running and the quick setting does not start it (`npm run stack`)'),
     spans: async () => (await (await fetch(`http://127.0.0.1:${sinkPort}/stats`)).json()).spans,
     close: () => stop(sink.child, 'SIGTERM'),
   };

@@ -12,11 +12,12 @@ const DETECTORS = 'env,host,os,process,container,serviceinstance';
 
 /**
  * @param endpoint OTLP/HTTP base URL (collector or local sink)
+ * @param withEnvs extra variants: ours with these settings added (--with)
  * @returns [{ name, label, nodeArgs, env, config }]
  */
-export function variants(endpoint) {
+export function variants(endpoint, withEnvs = []) {
   const common = { OTEL_SERVICE_NAME: 'bench-app', OTEL_EXPORTER_OTLP_ENDPOINT: endpoint };
-  return [
+  const list = [
     {
       name: 'bare',
       label: 'bare',
@@ -48,6 +49,18 @@ export function variants(endpoint) {
       config: `--require @opentelemetry/auto-instrumentations-node/register; OTEL_TRACES_EXPORTER=otlp, OTEL_METRICS_EXPORTER=prometheus (:9464), OTEL_LOGS_EXPORTER=otlp, OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf, OTEL_TRACES_SAMPLER=parentbased_always_on, OTEL_NODE_RESOURCE_DETECTORS=${DETECTORS}, OTEL_EXPORTER_OTLP_ENDPOINT=${endpoint}; other settings default (all instrumentations but fs, every Express layer a span)`,
     },
   ];
+  const ours = list[1];
+  withEnvs.forEach((extra, i) => {
+    const text = Object.entries(extra).map(([k, v]) => `${k}=${v}`).join(' ');
+    list.push({
+      name: `ours+${i + 1}`,
+      label: `@crm/otel-register + ${text}`,
+      nodeArgs: ours.nodeArgs,
+      env: { ...ours.env, ...extra },
+      config: `as @crm/otel-register, plus ${text}`,
+    });
+  });
+  return list;
 }
 
 /** Environment for a variant's child: the parent's, minus any OTEL_* that would skew it. */
