@@ -1,8 +1,9 @@
 // Starts and stops the demo CRM services (examples/crm-service) from tests, with the preload
 // flag exactly as users run them, and calls their API.
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
 import { REPO, freePort, startApp, type AppProcess } from './child.ts';
 
 export const SERVICE_DIR = join(REPO, 'examples', 'crm-service');
@@ -178,4 +179,104 @@ export async function expectStatus(p: Promise<ApiResult>, status: number, what: 
   const r = await p;
   if (r.status !== status) throw new Error(`${what} answered ${r.status}, expected ${status}: ${JSON.stringify(r.body)}`);
   return r;
+}
+
+// ---- trace context, process facts, results -----------------------------------------------
+
+export interface TraceParent {
+  traceId: string;
+  spanId: string;
+  header: string;
+}
+
+/** A sampled W3C traceparent with fresh ids: the test plays the caller, so it knows each trace id. */
+export function newTraceParent(): TraceParent {
+  const traceId = randomBytes(16).toString('hex');
+  const spanId = randomBytes(8).toString('hex');
+  return { traceId, spanId, header: `00-${traceId}-${spanId}-01` };
+}
+
+/** service.instance.id of a running service, read from target_info on its /metrics. */
+export async function instanceIdOf(metricsPort: number): Promise<string> {
+  const res = await fetch(`http://127.0.0.1:${metricsPort}/metrics`, { signal: AbortSignal.timeout(5000) });
+  const text = await res.text();
+  const m = /^target_info\{[^}]*service_instance_id="([^"]+)"/m.exec(text);
+  if (!m) throw new Error(`no target_info with service_instance_id on :${metricsPort}/metrics`);
+  return m[1]!;
+}
+
+/** Resident memory of a process in bytes (Linux /proc). */
+export function rssOf(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
+  if (!m) throw new Error(`no VmRSS in /proc/${pid}/status`);
+  return Number(m[1]) * 1024;
+}
+
+export const RESULTS_FILE = join(REPO, 'test', 'results', 'reliability.json');
+
+/** Merges one test's figures into test/results/reliability.json (git-ignored). */
+export function recordResult(key: string, figures: Record<string, unknown>): void {
+  mkdirSync(dirname(RESULTS_FILE), { recursive: true });
+  let all: Record<string, unknown> = {};
+  if (existsSync(RESULTS_FILE)) {
+    try {
+      all = JSON.parse(readFileSync(RESULTS_FILE, 'utf8')) as Record<string, unknown>;
+    } catch {
+      all = {};
+    }
+  }
+  all['command'] = 'npm run test:e2e   (or: KEEP_STACK=1 node scripts/run-tests.mjs e2e)';
+  all['machine'] = `${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}`;
+  all[key] = { ...figures, recordedAt: new Date().toISOString() };
+  writeFileSync(RESULTS_FILE, `${JSON.stringify(all, null, 2)}\n`);
+}
+
+// ---- load --------------------------------------------------------------------------------
+
+export interface LoadRequest {
+  traceId: string;
+  status: number;
+  startedAt: number;
+  endedAt: number;
+  leadId?: string;
+}
+
+export interface LoadRun {
+  requests: LoadRequest[];
+  stop(): Promise<void>;
+  /** Requests answered 201 between two times (ms since epoch). */
+  servedBetween(from: number, to: number): number;
+}
+
+/**
+ * Closed-loop load: `concurrency` workers each create leads one after another (each lead is a
+ * two-service trace with a known trace id). Answers other than 201 are kept too.
+ */
+export function startLoad(base: string, concurrency: number, source: string): LoadRun {
+  const requests: LoadRequest[] = [];
+  let stopped = false;
+  const worker = async (): Promise<void> => {
+    while (!stopped) {
+      const tp = newTraceParent();
+      const startedAt = Date.now();
+      try {
+        const r = await api<{ id: string }>(base, 'POST', '/api/leads', { name: 'Load Lead', email: 'load@acme.com', company: 'Acme', source }, { traceparent: tp.header });
+        requests.push({ traceId: tp.traceId, status: r.status, startedAt, endedAt: Date.now(), ...(r.status === 201 ? { leadId: r.body.id } : {}) });
+      } catch {
+        requests.push({ traceId: tp.traceId, status: 0, startedAt, endedAt: Date.now() });
+      }
+    }
+  };
+  const workers = Array.from({ length: concurrency }, () => worker());
+  return {
+    requests,
+    async stop() {
+      stopped = true;
+      await Promise.all(workers);
+    },
+    servedBetween(from, to) {
+      return requests.filter((r) => r.status === 201 && r.endedAt >= from && r.endedAt < to).length;
+    },
+  };
 }
