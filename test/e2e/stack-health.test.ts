@@ -56,7 +56,7 @@ test('OpenSearch has the kit\'s index templates; a new daily index gets 1 shard,
         spanId: 'b7ad6b7169203331',
         severity: { text: 'INFO', number: 9 },
         body: 'deal won',
-        attributes: { 'crm.event.name': 'deal.won' },
+        attributes: { 'crm.event.name': 'deal.won', 'crm.deal.amount': 1200.5 },
         resource: { 'service.name': 'stack-health' },
       }),
     });
@@ -67,12 +67,13 @@ test('OpenSearch has the kit\'s index templates; a new daily index gets 1 shard,
     assert.equal(settings.body[index]?.settings.index.number_of_shards, '1');
     assert.equal(settings.body[index]?.settings.index.number_of_replicas, '0');
     const field = await httpJson<Record<string, { mappings: Record<string, { mapping: Record<string, { type: string }> }> }>>(
-      `${urls.opensearch()}/${index}/_mapping/field/traceId,@timestamp,attributes.crm.event.name`,
+      `${urls.opensearch()}/${index}/_mapping/field/traceId,@timestamp,attributes.crm.event.name,attributes.crm.deal.amount`,
     );
     const m = field.body[index]?.mappings;
     assert.equal(m?.traceId?.mapping.traceId?.type, 'keyword');
     assert.equal(m?.['@timestamp']?.mapping['@timestamp']?.type, 'date_nanos');
     assert.equal(m?.['attributes.crm.event.name']?.mapping.name?.type, 'keyword');
+    assert.equal(m?.['attributes.crm.deal.amount']?.mapping.amount?.type, 'double', 'amounts keep double precision');
     // The trace id finds the document exactly (keyword, not analysed text).
     const hits = await httpJson<{ count: number }>(`${urls.opensearch()}/${index}/_count`, {
       method: 'POST',
