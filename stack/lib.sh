@@ -36,17 +36,34 @@ require_var() {
 # elapsed SECONDS_START: print seconds since a `date +%s` mark.
 elapsed() { echo "$(( $(date +%s) - $1 ))s"; }
 
+# java_major JAVA_HOME: print the Java feature version of a JDK (e.g. 25), or nothing.
+java_major() {
+  [[ -x "$1/bin/java" ]] || return 0
+  "$1/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p'
+}
+
 # opensearch_java_home: print the JDK OpenSearch runs on (Java 21+ for OpenSearch 3.x):
-# $OPENSEARCH_JAVA_HOME from the environment, else OPENSEARCH_JAVA_HOME_DEFAULT of stack.env.
+# $OPENSEARCH_JAVA_HOME from the environment if set (must be 21+); else
+# OPENSEARCH_JAVA_HOME_DEFAULT of stack.env; else the first Java 21+ under /usr/lib/jvm.
 opensearch_java_home() {
-  local jh="${OPENSEARCH_JAVA_HOME:-${OPENSEARCH_JAVA_HOME_DEFAULT:-}}"
-  [[ -n "$jh" ]] || die "no JDK for OpenSearch: set OPENSEARCH_JAVA_HOME (a Java 21+ JDK)"
-  [[ -x "$jh/bin/java" ]] || die "OPENSEARCH_JAVA_HOME=$jh has no bin/java; set it to a Java 21+ JDK (e.g. /usr/lib/jvm/temurin-25-jdk-amd64)"
-  local major
-  major="$("$jh/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p')"
-  [[ "${major:-0}" =~ ^[0-9]+$ && "$major" -ge 21 ]] \
-    || die "OPENSEARCH_JAVA_HOME=$jh is Java ${major:-unknown}; OpenSearch $OPENSEARCH_VERSION needs Java 21 or newer"
-  printf '%s\n' "$jh"
+  local jh major
+  if [[ -n "${OPENSEARCH_JAVA_HOME:-}" ]]; then
+    major="$(java_major "$OPENSEARCH_JAVA_HOME")"
+    [[ -n "$major" ]] || die "OPENSEARCH_JAVA_HOME=$OPENSEARCH_JAVA_HOME has no bin/java; set it to a Java 21+ JDK"
+    [[ "$major" =~ ^[0-9]+$ && "$major" -ge 21 ]] \
+      || die "OPENSEARCH_JAVA_HOME=$OPENSEARCH_JAVA_HOME is Java $major; OpenSearch ${OPENSEARCH_VERSION:-3.x} needs Java 21 or newer"
+    printf '%s\n' "$OPENSEARCH_JAVA_HOME"
+    return 0
+  fi
+  for jh in "${OPENSEARCH_JAVA_HOME_DEFAULT:-}" /usr/lib/jvm/*; do
+    [[ -n "$jh" ]] || continue
+    major="$(java_major "$jh")"
+    if [[ "${major:-0}" =~ ^[0-9]+$ && "$major" -ge 21 ]]; then
+      printf '%s\n' "$jh"
+      return 0
+    fi
+  done
+  die "no Java 21+ JDK for OpenSearch ${OPENSEARCH_VERSION:-3.x} (tried OPENSEARCH_JAVA_HOME_DEFAULT=${OPENSEARCH_JAVA_HOME_DEFAULT:-} and /usr/lib/jvm/*): install one (e.g. apt-get install openjdk-21-jdk-headless) or set OPENSEARCH_JAVA_HOME"
 }
 
 # --- components run by start.sh/stop.sh ---
