@@ -134,7 +134,12 @@ wait_healthy() {
 # Check everything before starting anything.
 missing=()
 for c in "${components[@]}"; do
-  for v in $(required_vars "$c"); do require_var "$v"; done
+  for v in $(required_vars "$c"); do
+    require_var "$v"
+    if [[ "$v" == *_PORT ]] && ! [[ "${!v}" =~ ^[0-9]+$ && "${!v}" -ge 1 && "${!v}" -le 65535 ]]; then
+      die "$v='${!v}' in stack/stack.env is not a port; accepted: 1-65535"
+    fi
+  done
   [[ -x "$(component_binary "$c")" ]] || missing+=("$c ($(component_binary "$c"))")
 done
 [[ ${#missing[@]} -eq 0 ]] || die "not installed: ${missing[*]}; run \`npm run stack:install\`"
