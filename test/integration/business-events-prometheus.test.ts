@@ -106,6 +106,16 @@ function assertContract(text: string): void {
   for (const leaked of ['L-1', 'P-1', 'O-1', 'jane', 'Acme', 'carrier']) assert.ok(!text.includes(leaked), `${leaked} not in /metrics`);
 }
 
+async function scrapeWhenUp(url: string): Promise<string> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const res = await fetch(url).catch((err: unknown) => err as Error);
+    if (!(res instanceof Error) && res.status === 200) return res.text();
+    if (Date.now() > deadline) throw new Error(`${url} did not answer 200 in 15 s: ${res instanceof Error ? res.message : res.status}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 const children: ChildProcess[] = [];
 let receiver: OtlpReceiver | undefined;
 const dirs: string[] = [];
@@ -163,9 +173,8 @@ describe('Prometheus exposition', () => {
     child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
     await receiver.waitFor(`READY from the app (output so far: ${output})`, () => output.includes('READY') || (child.exitCode !== null ? assert.fail(output) : false));
 
-    const res = await fetch(`http://127.0.0.1:${promPort}/metrics`);
-    assert.equal(res.status, 200);
-    assertContract(await res.text());
+    // the register starts its Prometheus server asynchronously: wait until it answers
+    assertContract(await scrapeWhenUp(`http://127.0.0.1:${promPort}/metrics`));
 
     const span = await receiver.waitFor('the POST /leads span', () =>
       receiver!.spans.find((s) => s.name === 'POST /leads' && s.resource['service.name'] === 'business-events-app'),

@@ -255,11 +255,12 @@ describe('span events', () => {
       span.events.map((e) => e.name),
       ['crm.lead.created', 'crm.lead.converted', 'crm.opportunity.created', 'crm.opportunity.stage_changed', 'crm.opportunity.closed', 'crm.sync.completed', 'crm.operation.failed'],
     );
-    assert.deepEqual(span.events[0]!.attributes, { 'crm.lead.id': '42', 'crm.lead.source': 'apollo' });
-    assert.deepEqual(span.events[1]!.attributes, { 'crm.lead.id': '42', 'crm.prospect.id': 'P-42', 'crm.lead.source': 'apollo' });
-    assert.equal(span.events[2]!.attributes?.['crm.opportunity.id'], 'O-7');
-    assert.deepEqual(span.events[3]!.attributes, { 'crm.opportunity.id': 'O-7', 'crm.opportunity.from_stage': 'proposal', 'crm.opportunity.to_stage': 'negotiation' });
-    assert.deepEqual(span.events[4]!.attributes, { 'crm.opportunity.id': 'O-7', 'crm.opportunity.outcome': 'won', 'crm.opportunity.value': 30_000 });
+    assert.deepEqual(span.events[0]!.attributes, { 'crm.lead.id': '42' });
+    assert.deepEqual(span.events[1]!.attributes, { 'crm.lead.id': '42', 'crm.prospect.id': 'P-42' });
+    assert.deepEqual(span.events[2]!.attributes, { 'crm.opportunity.id': 'O-7' });
+    assert.deepEqual(span.events[3]!.attributes, { 'crm.opportunity.id': 'O-7', 'crm.opportunity.to_stage': 'negotiation' });
+    assert.deepEqual(span.events[4]!.attributes, { 'crm.opportunity.id': 'O-7', 'crm.opportunity.outcome': 'won' });
+    assert.deepEqual(span.events[5]!.attributes, { 'crm.sync.source': 'zoominfo', 'crm.sync.failed': 1 });
     assert.deepEqual(span.events[6]!.attributes, { 'crm.operation.name': 'lead_sync', 'error.type': 'RangeError' });
     assert.ok(!JSON.stringify(span.events).includes('a@b.example'), 'no email on spans');
   });
@@ -363,6 +364,26 @@ describe('log records', () => {
 });
 
 describe('SDK lifecycle', () => {
+  test('two separately configured instances feed one series per label set', async () => {
+    const a = events().ev;
+    const b = events({ stages: ['proposal'] }).ev;
+    a.leadCreated({ id: 'L-1', source: 'apollo', score: 30 });
+    b.leadCreated({ id: 'L-2', source: 'apollo', score: 30 });
+    b.leadCreated({ id: 'L-3', source: 'Apollo', score: 40 });
+    const ps = await points();
+    assert.equal(value(ps, 'leads_created_total', { source: 'apollo', score_range: 'medium-low' }), 3);
+    assert.equal(ps.filter((p) => p.name === 'leads_created_total').length, 1);
+  });
+
+  test('counts keep accumulating between collections (cumulative counters)', async () => {
+    const { ev } = events();
+    ev.opportunityStageChanged({ id: 'O-1', from: 'demo', to: 'proposal', value: 5 });
+    assert.equal(value(await points(), 'opportunity_stage_changes_total', { from_stage: 'demo', to_stage: 'proposal' }), 1);
+    ev.opportunityStageChanged({ id: 'O-2', from: 'demo', to: 'proposal', value: 5 });
+    ev.opportunityStageChanged({ id: 'O-3', from: 'demo', to: 'proposal', value: 5 });
+    assert.equal(value(await points(), 'opportunity_stage_changes_total', { from_stage: 'demo', to_stage: 'proposal' }), 3);
+  });
+
   test('an SDK MeterProvider registered after the events were first used is picked up', async () => {
     const { ev } = events();
     metrics.disable();

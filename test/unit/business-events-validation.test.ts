@@ -302,14 +302,14 @@ describe('strict mode', () => {
 
 describe('a failing SDK never reaches the caller', () => {
   test('a MeterProvider that throws and a span whose addEvent throws', () => {
-    metrics.disable();
-    const broken: ApiMeterProvider = {
-      getMeter() {
-        throw new Error('meter provider is broken');
-      },
-    };
-    metrics.setGlobalMeterProvider(broken);
     for (const strict of [false, true]) {
+      metrics.disable();
+      const broken: ApiMeterProvider = {
+        getMeter() {
+          throw new Error('meter provider is broken');
+        },
+      };
+      metrics.setGlobalMeterProvider(broken);
       const { ev, warnings } = events({ strict });
       const span = trace.getTracer('t').startSpan('s');
       span.addEvent = () => {

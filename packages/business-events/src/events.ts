@@ -2,15 +2,18 @@
 // record). Validation never throws in default mode; emission never throws in any mode.
 //
 // Hot path: metric attribute objects are precomputed per label combination (arrays indexed by
-// label indexes) and reused; with no SDK every step is skipped after one identity check.
+// label indexes) and reused, counters add to in-process cells (see counter-store.ts), span
+// events carry only the ids and at most one label; with no SDK (and strict mode off) a call
+// returns after three global look-ups, without even validating.
 
 import { trace } from '@opentelemetry/api';
-import type { Attributes } from '@opentelemetry/api';
-import { SeverityNumber } from '@opentelemetry/api-logs';
+import type { Attributes, Span } from '@opentelemetry/api';
+import { SeverityNumber, createNoopLogger } from '@opentelemetry/api-logs';
 import type { AnyValueMap, Logger } from '@opentelemetry/api-logs';
 import type { ResolvedConfig } from './config.js';
 import { METRIC, UNKNOWN } from './defaults.js';
-import { InstrumentCache } from './instruments.js';
+import { NOOP_INSTRUMENTS, instrumentCache } from './instruments.js';
+import type { Instruments } from './instruments.js';
 import { LabelSet, snakeCase, upperCase } from './label-set.js';
 import { LoggerCache } from './logger-cache.js';
 import { Hasher, sanitizeContext } from './pii.js';
@@ -53,6 +56,7 @@ const OUTCOMES: readonly string[] = ['won', 'lost'];
 const SYNC_STATUS: readonly string[] = ['success', 'failed', 'skipped'];
 const MAX_TEXT = 256;
 
+const NOOP_LOGGER = createNoopLogger();
 const INFO = SeverityNumber.INFO;
 const ERROR = SeverityNumber.ERROR;
 
@@ -71,7 +75,6 @@ export class BusinessEventsImpl implements BusinessEvents, Rejector {
   /** Unknown label values: kept apart so that a flood of them cannot hide a rejection warning. */
   private readonly labelWarnings: WarnOnce;
   private readonly hasher: Hasher;
-  private readonly instruments = new InstrumentCache();
   private readonly loggers = new LoggerCache();
   private readonly sources: LabelSet;
   private readonly stages: LabelSet;
@@ -95,6 +98,10 @@ export class BusinessEventsImpl implements BusinessEvents, Rejector {
   private event: BusinessEventName = 'crm.lead.created';
   private method = 'leadCreated';
   private rejectedFields: string[] | undefined;
+  private ins: Instruments = NOOP_INSTRUMENTS;
+  private span: Span | undefined;
+  private logger: Logger = NOOP_LOGGER;
+  private logging = false;
 
   constructor(config: ResolvedConfig) {
     this.cfg = config;
@@ -119,7 +126,7 @@ export class BusinessEventsImpl implements BusinessEvents, Rejector {
     const message =
       `@crm/business-events ${this.method}: field "${field}" is ${describeValue(value, sensitive)}; ` + `accepted: ${accepted}`;
     try {
-      const ins = this.instruments.get();
+      const ins = this.ins;
       if (ins.active) {
         const key = `${this.event}|${reason}`;
         let attrs = this.rejectedAttrs.get(key);
@@ -140,10 +147,27 @@ export class BusinessEventsImpl implements BusinessEvents, Rejector {
     );
   }
 
-  private begin(event: BusinessEventName, method: string): void {
+  /**
+   * Starts a call: finds out which signals are live. Returns false when none is (no SDK) and
+   * strict mode is off: the call then does nothing at all, not even validation.
+   */
+  private begin(event: BusinessEventName, method: string, severity: SeverityNumber): boolean {
     this.event = event;
     this.method = method;
     this.rejectedFields = undefined;
+    try {
+      this.ins = instrumentCache.get();
+      const span = trace.getActiveSpan();
+      this.span = span !== undefined && span.isRecording() ? span : undefined;
+      this.logger = this.loggers.get();
+      this.logging = this.logger.enabled({ severityNumber: severity, eventName: event });
+    } catch (err) {
+      this.ins = NOOP_INSTRUMENTS;
+      this.span = undefined;
+      this.logging = false;
+      this.internalError(err);
+    }
+    return this.ins.active || this.span !== undefined || this.logging || this.cfg.strict;
   }
 
   private internalError(err: unknown): void {
@@ -186,7 +210,7 @@ export class BusinessEventsImpl implements BusinessEvents, Rejector {
   // ---- leadCreated ------------------------------------------------------------------------
 
   leadCreated(input: LeadCreatedInput): void {
-    this.begin('crm.lead.created', 'leadCreated');
+    if (!this.begin('crm.lead.created', 'leadCreated', INFO)) return;
     if (!isObject(input)) return this.reject('input', input, 'invalid_input', 'an object such as { id, source }');
     const id = checkId(this, input.id, 'id');
     const source = checkName(this, input.source, 'source', true, NAME_ACCEPTED);
@@ -194,12 +218,11 @@ export class BusinessEventsImpl implements BusinessEvents, Rejector {
     const email = checkOptionalText(this, input.email, 'email');
     const company = checkOptionalText(this, input.company, 'company');
     try {
-      const ins = this.instruments.get();
-      const span = trace.getActiveSpan();
-      const logger = this.loggers.get();
-      const recording = span !== undefined && span.isRecording();
-      const logging = logger.enabled({ severityNumber: INFO, eventName: this.event });
-      if (!ins.active && !recording && !logging) return;
+      const ins = this.ins;
+      const span = this.span;
+      const recording = span !== undefined;
+      const logging = this.logging;
+      const logger = this.logger;
       const sourceIndex = source === undefined ? LabelSet.UNKNOWN_INDEX : this.sources.index(source);
       const range = score === undefined ? UNKNOWN_RANGE : scoreRangeIndex(score);
       if (ins.active) {
@@ -214,7 +237,6 @@ export class BusinessEventsImpl implements BusinessEvents, Rejector {
       if (recording) {
         span.addEvent(this.event, {
           'crm.lead.id': id === undefined ? undefined : String(id),
-          'crm.lead.source': this.sources.values[sourceIndex],
         });
       }
       if (logging) {
@@ -237,18 +259,17 @@ export class BusinessEventsImpl implements BusinessEvents, Rejector {
   // ---- leadConverted ----------------------------------------------------------------------
 
   leadConverted(input: LeadConvertedInput): void {
-    this.begin('crm.lead.converted', 'leadConverted');
+    if (!this.begin('crm.lead.converted', 'leadConverted', INFO)) return;
     if (!isObject(input)) return this.reject('input', input, 'invalid_input', 'an object such as { leadId, prospectId, source }');
     const leadId = checkId(this, input.leadId, 'leadId');
     const prospectId = checkId(this, input.prospectId, 'prospectId');
     const source = checkName(this, input.source, 'source', false, NAME_ACCEPTED);
     try {
-      const ins = this.instruments.get();
-      const span = trace.getActiveSpan();
-      const logger = this.loggers.get();
-      const recording = span !== undefined && span.isRecording();
-      const logging = logger.enabled({ severityNumber: INFO, eventName: this.event });
-      if (!ins.active && !recording && !logging) return;
+      const ins = this.ins;
+      const span = this.span;
+      const recording = span !== undefined;
+      const logging = this.logging;
+      const logger = this.logger;
       const sourceIndex = source === undefined ? LabelSet.UNKNOWN_INDEX : this.sources.index(source);
       if (ins.active) {
         const attrs = this.sourceAttributes(sourceIndex);
@@ -259,7 +280,6 @@ export class BusinessEventsImpl implements BusinessEvents, Rejector {
         span.addEvent(this.event, {
           'crm.lead.id': leadId === undefined ? undefined : String(leadId),
           'crm.prospect.id': prospectId === undefined ? undefined : String(prospectId),
-          'crm.lead.source': this.sources.values[sourceIndex],
         });
       }
       if (logging) {
@@ -277,7 +297,7 @@ export class BusinessEventsImpl implements BusinessEvents, Rejector {
   // ---- opportunityCreated -----------------------------------------------------------------
 
   opportunityCreated(input: OpportunityCreatedInput): void {
-    this.begin('crm.opportunity.created', 'opportunityCreated');
+    if (!this.begin('crm.opportunity.created', 'opportunityCreated', INFO)) return;
     if (!isObject(input)) return this.reject('input', input, 'invalid_input', 'an object such as { id, value, currency, stage }');
     const id = checkId(this, input.id, 'id');
     const value = checkNumber(this, input.value, 'value', VALUE_RULE);
@@ -286,12 +306,11 @@ export class BusinessEventsImpl implements BusinessEvents, Rejector {
     const expectedCloseDate = checkOptionalDate(this, input.expectedCloseDate, 'expectedCloseDate');
     const stage = checkName(this, input.stage, 'stage', true, NAME_ACCEPTED);
     try {
-      const ins = this.instruments.get();
-      const span = trace.getActiveSpan();
-      const logger = this.loggers.get();
-      const recording = span !== undefined && span.isRecording();
-      const logging = logger.enabled({ severityNumber: INFO, eventName: this.event });
-      if (!ins.active && !recording && !logging) return;
+      const ins = this.ins;
+      const span = this.span;
+      const recording = span !== undefined;
+      const logging = this.logging;
+      const logger = this.logger;
       const range = value === undefined ? UNKNOWN_RANGE : valueRangeIndex(value);
       const stageIndex = stage === undefined ? LabelSet.UNKNOWN_INDEX : this.stages.index(stage);
       const currencyIndex = this.currencyIndex(currency, LabelSet.UNKNOWN_INDEX);
@@ -320,8 +339,6 @@ export class BusinessEventsImpl implements BusinessEvents, Rejector {
       if (recording) {
         span.addEvent(this.event, {
           'crm.opportunity.id': id === undefined ? undefined : String(id),
-          'crm.opportunity.stage': this.stages.values[stageIndex],
-          'crm.opportunity.value': value,
         });
       }
       if (logging) {
@@ -342,7 +359,7 @@ export class BusinessEventsImpl implements BusinessEvents, Rejector {
   // ---- opportunityStageChanged ------------------------------------------------------------
 
   opportunityStageChanged(input: OpportunityStageChangedInput): void {
-    this.begin('crm.opportunity.stage_changed', 'opportunityStageChanged');
+    if (!this.begin('crm.opportunity.stage_changed', 'opportunityStageChanged', INFO)) return;
     if (!isObject(input)) return this.reject('input', input, 'invalid_input', 'an object such as { id, from, to, value }');
     const id = checkId(this, input.id, 'id');
     const from = checkName(this, input.from, 'from', true, NAME_ACCEPTED);
@@ -350,12 +367,11 @@ export class BusinessEventsImpl implements BusinessEvents, Rejector {
     const value = checkNumber(this, input.value, 'value', VALUE_RULE);
     const currency = checkName(this, input.currency, 'currency', false, CURRENCY_ACCEPTED);
     try {
-      const ins = this.instruments.get();
-      const span = trace.getActiveSpan();
-      const logger = this.loggers.get();
-      const recording = span !== undefined && span.isRecording();
-      const logging = logger.enabled({ severityNumber: INFO, eventName: this.event });
-      if (!ins.active && !recording && !logging) return;
+      const ins = this.ins;
+      const span = this.span;
+      const recording = span !== undefined;
+      const logging = this.logging;
+      const logger = this.logger;
       const fromIndex = from === undefined ? LabelSet.UNKNOWN_INDEX : this.stages.index(from);
       const toIndex = to === undefined ? LabelSet.UNKNOWN_INDEX : this.stages.index(to);
       if (ins.active) {
@@ -370,7 +386,6 @@ export class BusinessEventsImpl implements BusinessEvents, Rejector {
       if (recording) {
         span.addEvent(this.event, {
           'crm.opportunity.id': id === undefined ? undefined : String(id),
-          'crm.opportunity.from_stage': this.stages.values[fromIndex],
           'crm.opportunity.to_stage': this.stages.values[toIndex],
         });
       }
@@ -391,19 +406,18 @@ export class BusinessEventsImpl implements BusinessEvents, Rejector {
   // ---- opportunityClosed ------------------------------------------------------------------
 
   opportunityClosed(input: OpportunityClosedInput): void {
-    this.begin('crm.opportunity.closed', 'opportunityClosed');
+    if (!this.begin('crm.opportunity.closed', 'opportunityClosed', INFO)) return;
     if (!isObject(input)) return this.reject('input', input, 'invalid_input', 'an object such as { id, outcome, value }');
     const id = checkId(this, input.id, 'id');
     const outcome = checkOutcome(this, input.outcome, 'outcome');
     const value = checkNumber(this, input.value, 'value', VALUE_RULE);
     const currency = checkName(this, input.currency, 'currency', false, CURRENCY_ACCEPTED);
     try {
-      const ins = this.instruments.get();
-      const span = trace.getActiveSpan();
-      const logger = this.loggers.get();
-      const recording = span !== undefined && span.isRecording();
-      const logging = logger.enabled({ severityNumber: INFO, eventName: this.event });
-      if (!ins.active && !recording && !logging) return;
+      const ins = this.ins;
+      const span = this.span;
+      const recording = span !== undefined;
+      const logging = this.logging;
+      const logger = this.logger;
       const outcomeIndex = outcome === 'won' ? 0 : outcome === 'lost' ? 1 : 2;
       const currencyIndex = this.currencyIndex(currency, this.defaultCurrencyIndex);
       if (ins.active) {
@@ -420,7 +434,6 @@ export class BusinessEventsImpl implements BusinessEvents, Rejector {
         span.addEvent(this.event, {
           'crm.opportunity.id': id === undefined ? undefined : String(id),
           'crm.opportunity.outcome': outcome,
-          'crm.opportunity.value': value,
         });
       }
       if (logging) {
@@ -438,7 +451,7 @@ export class BusinessEventsImpl implements BusinessEvents, Rejector {
   // ---- syncCompleted ----------------------------------------------------------------------
 
   syncCompleted(input: SyncCompletedInput): void {
-    this.begin('crm.sync.completed', 'syncCompleted');
+    if (!this.begin('crm.sync.completed', 'syncCompleted', INFO)) return;
     if (!isObject(input)) return this.reject('input', input, 'invalid_input', 'an object such as { source, processed, successful, failed, durationMs }');
     const source = checkName(this, input.source, 'source', true, NAME_ACCEPTED);
     let processed = checkNumber(this, input.processed, 'processed', COUNT_RULE);
@@ -450,12 +463,11 @@ export class BusinessEventsImpl implements BusinessEvents, Rejector {
       processed = undefined;
     }
     try {
-      const ins = this.instruments.get();
-      const span = trace.getActiveSpan();
-      const logger = this.loggers.get();
-      const recording = span !== undefined && span.isRecording();
-      const logging = logger.enabled({ severityNumber: INFO, eventName: this.event });
-      if (!ins.active && !recording && !logging) return;
+      const ins = this.ins;
+      const span = this.span;
+      const recording = span !== undefined;
+      const logging = this.logging;
+      const logger = this.logger;
       const sourceIndex = source === undefined ? LabelSet.UNKNOWN_INDEX : this.sources.index(source);
       if (ins.active) {
         if (successful !== undefined) ins.leadSync.add(successful, this.syncAttributes(sourceIndex, 0));
@@ -468,7 +480,6 @@ export class BusinessEventsImpl implements BusinessEvents, Rejector {
       if (recording) {
         span.addEvent(this.event, {
           'crm.sync.source': this.sources.values[sourceIndex],
-          'crm.sync.successful': successful,
           'crm.sync.failed': failed,
         });
       }
@@ -499,7 +510,7 @@ export class BusinessEventsImpl implements BusinessEvents, Rejector {
   // ---- operationFailed --------------------------------------------------------------------
 
   operationFailed(input: OperationFailedInput): void {
-    this.begin('crm.operation.failed', 'operationFailed');
+    if (!this.begin('crm.operation.failed', 'operationFailed', ERROR)) return;
     if (!isObject(input)) return this.reject('input', input, 'invalid_input', 'an object such as { operation, error, context }');
     const operation = checkName(this, input.operation, 'operation', true, NAME_ACCEPTED);
     const error: unknown = input.error;
@@ -511,12 +522,11 @@ export class BusinessEventsImpl implements BusinessEvents, Rejector {
       else this.reject('context', input.context, 'wrong_type', 'a plain object of fields');
     }
     try {
-      const ins = this.instruments.get();
-      const span = trace.getActiveSpan();
-      const logger = this.loggers.get();
-      const recording = span !== undefined && span.isRecording();
-      const logging = logger.enabled({ severityNumber: ERROR, eventName: this.event });
-      if (!ins.active && !recording && !logging) return;
+      const ins = this.ins;
+      const span = this.span;
+      const recording = span !== undefined;
+      const logging = this.logging;
+      const logger = this.logger;
       const operationIndex = operation === undefined ? LabelSet.UNKNOWN_INDEX : this.operations.index(operation);
       const rawType = errorTypeOverride ?? errorTypeOf(error);
       const typeIndex = rawType === undefined ? LabelSet.UNKNOWN_INDEX : this.errorTypes.index(rawType);

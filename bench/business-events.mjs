@@ -1,0 +1,115 @@
+#!/usr/bin/env node
+// Cost per call of @crm/business-events, in one process, next to a prom-client counter.inc()
+// as the CRM seeds use it. Not a test: prints a markdown table.
+//   npx tsc -p packages/business-events/tsconfig.json && node bench/business-events.mjs [--quick]
+// Phases (in this order, because OTel globals can be registered but not swapped back):
+//   1. prom-client: leadsCreated.inc({ source }) on its own registry
+//   2. ours with no SDK registered (the no-op path)
+//   3. ours with an SDK MeterProvider and a recording span active, no LoggerProvider:
+//      the metric + span-event part of each call
+//   4. ours with a LoggerProvider too (a processor that drops records): the full call
+import { performance } from 'node:perf_hooks';
+import { context, metrics, trace } from '@opentelemetry/api';
+import { logs } from '@opentelemetry/api-logs';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { AggregationTemporality, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
+import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
+import { LoggerProvider } from '@opentelemetry/sdk-logs';
+import promClient from 'prom-client';
+import { createBusinessEvents } from '../packages/business-events/dist/index.js';
+
+const quick = process.argv.includes('--quick');
+const ITERATIONS = quick ? 2_000 : 500_000;
+const ROUNDS = quick ? 1 : 5;
+const EVENTS_PER_SPAN = 10_000; // a new span every N calls, so events do not pile up on one span
+
+const SOURCES = ['halopsa', 'apollo', 'zoominfo', 'linkedin', 'manual', 'website', 'referral', 'import'];
+const STAGES = ['prospecting', 'qualification', 'proposal', 'negotiation'];
+const leads = Array.from({ length: 1024 }, (_, i) => ({ id: `L-${i}`, source: SOURCES[i % SOURCES.length], score: (i * 7) % 100, email: `lead${i}@example.com` }));
+const opportunities = Array.from({ length: 1024 }, (_, i) => ({
+  id: `O-${i}`, value: (i * 9_973) % 400_000, currency: i % 3 ? 'USD' : 'EUR', stage: STAGES[i % STAGES.length], probability: (i % 10) / 10,
+}));
+
+/** Median ns per call of fn(i) over ROUNDS rounds of ITERATIONS calls, after a warm-up. */
+function measure(fn) {
+  for (let i = 0; i < Math.min(ITERATIONS, 50_000); i++) fn(i);
+  const samples = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    const t0 = performance.now();
+    for (let i = 0; i < ITERATIONS; i++) fn(i);
+    samples.push(((performance.now() - t0) * 1e6) / ITERATIONS);
+  }
+  samples.sort((a, b) => a - b);
+  return samples[Math.floor(samples.length / 2)];
+}
+
+/** Runs fn inside a recording span, replaced every EVENTS_PER_SPAN calls. */
+function inSpans(fn) {
+  const tracer = trace.getTracer('bench');
+  let span = tracer.startSpan('request');
+  let ctx = trace.setSpan(context.active(), span);
+  let n = 0;
+  return (i) => {
+    if (++n === EVENTS_PER_SPAN) {
+      span.end();
+      span = tracer.startSpan('request');
+      ctx = trace.setSpan(context.active(), span);
+      n = 0;
+    }
+    context.with(ctx, fn, undefined, i);
+  };
+}
+
+const rows = [];
+
+// 1. prom-client, as in the seeds
+const registry = new promClient.Registry();
+const promLeads = new promClient.Counter({ name: 'leads_created_total', help: 'Total number of leads created', labelNames: ['source'], registers: [registry] });
+const promBaseline = measure((i) => promLeads.inc({ source: leads[i & 1023].source }));
+rows.push(['prom-client `counter.inc({ source })` (seeds)', promBaseline]);
+
+const ev = createBusinessEvents({ env: {}, onWarning: () => {} });
+const lead = (i) => ev.leadCreated(leads[i & 1023]);
+const opportunity = (i) => ev.opportunityCreated(opportunities[i & 1023]);
+
+// 2. no SDK
+rows.push(['leadCreated, no SDK', measure(lead)]);
+rows.push(['opportunityCreated, no SDK', measure(opportunity)]);
+
+// 3. SDK metrics + recording span (context.with is needed to make the span active; measured alone too)
+context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+trace.setGlobalTracerProvider(new BasicTracerProvider({ spanLimits: { eventCountLimit: EVENTS_PER_SPAN + 1 } }));
+const reader = new PeriodicExportingMetricReader({ exporter: new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE), exportIntervalMillis: 3_600_000 });
+metrics.setGlobalMeterProvider(new MeterProvider({ readers: [reader] }));
+const activation = measure(inSpans(() => {}));
+rows.push(['(span activation by context.with, subtracted below)', activation]);
+// The SDK's own floor: the same counter.add and span.addEvent called directly, no validation or lookups.
+const floorCounter = metrics.getMeter('bench').createCounter('floor_leads_created_total');
+const floorAttrs = SOURCES.map((source) => ({ source, score_range: 'low' }));
+const floor = measure(inSpans((i) => {
+  floorCounter.add(1, floorAttrs[i & 7]);
+  trace.getActiveSpan().addEvent('crm.lead.created', { 'crm.lead.id': leads[i & 1023].id, 'crm.lead.source': leads[i & 1023].source });
+})) - activation;
+rows.push(['SDK floor: counter.add + span.addEvent called directly', floor]);
+const leadMetricSpan = measure(inSpans(lead)) - activation;
+const oppMetricSpan = measure(inSpans(opportunity)) - activation;
+rows.push(['leadCreated, SDK: metric + span event', leadMetricSpan]);
+rows.push(['opportunityCreated, SDK: metrics + span event', oppMetricSpan]);
+
+// 4. full call: a LoggerProvider whose processor drops the records
+logs.setGlobalLoggerProvider(new LoggerProvider({ processors: [{ onEmit() {}, forceFlush: async () => {}, shutdown: async () => {} }] }));
+rows.push(['leadCreated, SDK: full call (metric + span event + log record)', measure(inSpans(lead)) - activation]);
+rows.push(['opportunityCreated, SDK: full call', measure(inSpans(opportunity)) - activation]);
+
+const check = await reader.collect();
+const recorded = check.resourceMetrics.scopeMetrics.flatMap((s) => s.metrics).some((m) => m.descriptor.name === 'leads_created_total');
+if (!recorded) throw new Error('the SDK phase recorded no leads_created_total: the benchmark measured nothing');
+
+const ns = (v) => (v < 10 ? v.toFixed(1) : v.toFixed(0));
+console.log(`\n### @crm/business-events cost per call (${quick ? 'quick run, numbers not meaningful' : `median of ${ROUNDS} rounds of ${ITERATIONS} calls`}, node ${process.version})\n`);
+console.log('| scenario | ns/call | vs prom-client inc() |');
+console.log('|---|---:|---:|');
+for (const [name, value] of rows) console.log(`| ${name} | ${ns(value)} | ${(value / promBaseline).toFixed(1)}x |`);
+const worst = Math.max(leadMetricSpan, oppMetricSpan);
+console.log(`\nGoal: metric + span-event part <= 1000 ns per call: ${worst <= 1000 ? 'met' : 'NOT met'} (worst ${ns(worst)} ns; ` +
+  `leadCreated adds ${ns(leadMetricSpan - floor)} ns to the SDK floor of ${ns(floor)} ns).`);
