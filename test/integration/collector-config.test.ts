@@ -1,0 +1,134 @@
+// The collector distribution (otelcol-crm, built by `npm run stack:install`) accepts the kit's
+// otel-collector/config.yaml, with and without the stack's environment, rejects broken copies
+// of it with an error naming the problem, and contains exactly the components the config uses.
+import { before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse, stringify } from 'yaml';
+
+const REPO = new URL('../..', import.meta.url).pathname;
+const CONFIG = join(REPO, 'otel-collector', 'config.yaml');
+const MANIFEST = join(REPO, 'otel-collector', 'builder-config.yaml');
+const STACK_HOME = process.env.CRM_STACK_HOME || join(homedir(), '.cache', 'crm-otel-kit');
+const BINARY = join(STACK_HOME, 'bin', 'otelcol-crm');
+
+interface Run { code: number; stdout: string; stderr: string }
+
+/** Runs the collector binary; never rejects, the exit code is part of the result. */
+function otelcol(args: string[], env: NodeJS.ProcessEnv): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(BINARY, args, { cwd: REPO, env, timeout: 60_000 }, (err, stdout, stderr) => {
+      const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** Only what a shell needs: no stack variables, so the config's own defaults are used. */
+function bareEnv(): NodeJS.ProcessEnv {
+  return { PATH: process.env.PATH, HOME: process.env.HOME };
+}
+
+/** bareEnv plus every KEY=value of stack/stack.env, as stack/start.sh exports them. */
+function stackEnv(): NodeJS.ProcessEnv {
+  const env = bareEnv();
+  for (const raw of readFileSync(join(REPO, 'stack', 'stack.env'), 'utf8').split('\n')) {
+    const line = raw.trim();
+    const eq = line.indexOf('=');
+    if (line && !line.startsWith('#') && eq > 0) env[line.slice(0, eq)] = line.slice(eq + 1);
+  }
+  env.CRM_STACK_DATA = join(REPO, '.stack', 'data');
+  return env;
+}
+
+type Config = Record<string, Record<string, unknown>>;
+
+function loadConfig(): Config {
+  return parse(readFileSync(CONFIG, 'utf8'), { merge: true }) as Config;
+}
+
+/** Writes a modified copy of the config to a temp dir and returns its path. */
+function brokenCopy(change: (cfg: Config) => void): string {
+  const cfg = loadConfig();
+  change(cfg);
+  const file = join(mkdtempSync(join(tmpdir(), 'otelcol-broken-')), 'config.yaml');
+  writeFileSync(file, stringify(cfg));
+  return file;
+}
+
+async function assertRejected(file: string, expected: RegExp): Promise<void> {
+  const r = await otelcol(['validate', '--config', file], bareEnv());
+  assert.notEqual(r.code, 0, `validate accepted the broken config ${file}:\n${r.stdout}${r.stderr}`);
+  assert.match(r.stderr + r.stdout, expected);
+}
+
+/** Component type of an id such as "otlp/jaeger" or "routing/logs". */
+const typeOf = (id: string): string => id.split('/')[0]!;
+
+describe('otelcol-crm and otel-collector/config.yaml', () => {
+  before(() => {
+    assert.ok(
+      existsSync(BINARY),
+      `the collector binary ${BINARY} is missing: run \`npm run stack:install\` (builds it with stack/install-collector.sh)`,
+    );
+  });
+
+  test('validate accepts the config with no environment at all (built-in defaults)', async () => {
+    const r = await otelcol(['validate', '--config', CONFIG], bareEnv());
+    assert.equal(r.code, 0, `otelcol-crm validate failed:\n${r.stdout}${r.stderr}`);
+  });
+
+  test('validate accepts the config with the stack environment (stack/stack.env exported)', async () => {
+    const r = await otelcol(['validate', '--config', CONFIG], stackEnv());
+    assert.equal(r.code, 0, `otelcol-crm validate failed:\n${r.stdout}${r.stderr}`);
+  });
+
+  test('validate rejects a pipeline that names an exporter the config does not define', async () => {
+    const file = brokenCopy((cfg) => {
+      const pipelines = (cfg.service!.pipelines ?? {}) as Record<string, { exporters: string[] }>;
+      pipelines.traces!.exporters = [...pipelines.traces!.exporters, 'otlp/nowhere'];
+    });
+    await assertRejected(file, /otlp\/nowhere/);
+  });
+
+  test('validate rejects a routing condition that is not valid OTTL', async () => {
+    const file = brokenCopy((cfg) => {
+      const routing = cfg.connectors!['routing/logs'] as { table: { condition: string }[] };
+      routing.table[0]!.condition = 'attributes["event.name"] ==== "crm."';
+    });
+    await assertRejected(file, /routing\/logs|condition|statement/i);
+  });
+
+  test('validate rejects a component this distribution does not contain', async () => {
+    const file = brokenCopy((cfg) => {
+      cfg.exporters!.kafka = { brokers: ['127.0.0.1:9092'] };
+      const pipelines = cfg.service!.pipelines as Record<string, { exporters: string[] }>;
+      pipelines.traces!.exporters.push('kafka');
+    });
+    await assertRejected(file, /kafka/);
+  });
+
+  test('the binary contains exactly the components the config uses, at the pinned version', async () => {
+    const r = await otelcol(['components'], bareEnv());
+    assert.equal(r.code, 0, `otelcol-crm components failed:\n${r.stderr}`);
+    const built = parse(r.stdout) as Record<string, { name: string; module: string }[] | unknown>;
+    const cfg = loadConfig();
+    const version = /^OTELCOL_VERSION=(.+)$/m.exec(readFileSync(join(REPO, 'stack', 'stack.env'), 'utf8'))?.[1];
+    assert.ok(version, 'OTELCOL_VERSION is set in stack/stack.env');
+    assert.match(readFileSync(MANIFEST, 'utf8'), new RegExp(`version: ${version.replaceAll('.', '\\.')}\\n`));
+
+    for (const kind of ['receivers', 'processors', 'exporters', 'connectors', 'extensions'] as const) {
+      const inBinary = ((built[kind] ?? []) as { name: string; module: string }[]);
+      const usedTypes = new Set(Object.keys(cfg[kind] ?? {}).map(typeOf));
+      assert.deepEqual(
+        inBinary.map((c) => c.name).sort(),
+        [...usedTypes].sort(),
+        `${kind} built into otelcol-crm vs used in config.yaml`,
+      );
+      for (const c of inBinary) assert.match(c.module, new RegExp(` v${version.replaceAll('.', '\\.')}$`), `${c.name} module version`);
+    }
+  });
+});
