@@ -1,0 +1,314 @@
+// docker-compose.yml checked statically (no Docker engine here): every mounted host path exists,
+// every image tag and published port comes from stack/stack.env, ports are bound to 127.0.0.1,
+// the collector/Jaeger/Prometheus configs listen where compose publishes, no literal secrets.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+
+const REPO = new URL('../..', import.meta.url).pathname;
+const read = (rel: string): string => readFileSync(join(REPO, rel), 'utf8');
+
+// ---------- stack/stack.env and compose-style interpolation ----------
+
+function readEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const line of read('stack/stack.env').split('\n')) {
+    const m = /^\s*([A-Z0-9_]+)=(.*)$/.exec(line);
+    if (m) env[m[1]!] = m[2]!.trim();
+  }
+  return env;
+}
+const ENV = readEnv();
+
+/** Variables a user sets in the shell, not in stack/stack.env. */
+const USER_VARS = new Set(['GRAFANA_ADMIN_PASSWORD', 'CRM_APP_METRICS_TARGETS']);
+
+/** Names of every ${VAR...} outside comments ($$ is a literal dollar). */
+function varsIn(text: string): string[] {
+  const code = text
+    .split('\n')
+    .filter((l) => !l.trim().startsWith('#'))
+    .join('\n');
+  return [...code.replace(/\$\$/g, '').matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => m[1]!);
+}
+
+/** Compose interpolation of ${VAR}, ${VAR:?msg}, ${VAR:-default} (nested) with stack.env. */
+function interpolate(text: string, env: Record<string, string> = ENV): string {
+  let out = '';
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] === '$' && text[i + 1] === '$') {
+      out += '$';
+      i++;
+    } else if (text[i] === '$' && text[i + 1] === '{') {
+      let depth = 0;
+      let j = i + 1;
+      for (; j < text.length; j++) {
+        if (text[j] === '{') depth++;
+        else if (text[j] === '}' && --depth === 0) break;
+      }
+      const inner = text.slice(i + 2, j);
+      const m = /^([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])(.*))?$/s.exec(inner);
+      assert.ok(m, `cannot read \${${inner}}`);
+      const value = env[m[1]!];
+      if (m[2] === ':-' || m[2] === '-') out += value ? value : interpolate(m[3] ?? '', env);
+      else if (m[2] === ':?' || m[2] === '?') {
+        assert.ok(value, `\${${m[1]}} is required (${m[3]})`);
+        out += value;
+      } else out += value ?? '';
+      i = j;
+    } else out += text[i];
+  }
+  return out;
+}
+
+// ---------- docker-compose.yml ----------
+
+interface Service {
+  image?: string;
+  command?: string | string[];
+  entrypoint?: string | string[];
+  environment?: Record<string, string | number | boolean | null>;
+  volumes?: string[];
+  ports?: string[];
+  healthcheck?: { test: string | string[] };
+  network_mode?: string;
+}
+interface Compose { services: Record<string, Service>; volumes?: Record<string, unknown> }
+
+const COMPOSE_TEXT = read('docker-compose.yml');
+const compose = parse(COMPOSE_TEXT) as Compose;
+const services = Object.entries(compose.services);
+const svc = (name: string): Service => {
+  const s = compose.services[name];
+  assert.ok(s, `docker-compose.yml has a ${name} service`);
+  return s;
+};
+
+test('the header says how to run it and that Docker cannot run here', () => {
+  const header = COMPOSE_TEXT.split('\n').filter((l) => l.startsWith('#')).join('\n');
+  assert.match(header, /docker compose --env-file stack\/stack\.env up -d/);
+  assert.match(header, /no Docker engine/);
+});
+
+test('the expected services are there', () => {
+  for (const name of ['collector', 'jaeger', 'prometheus', 'opensearch', 'opensearch-dashboards', 'grafana', 'opensearch-setup']) svc(name);
+});
+
+test('every ${VAR} is in stack/stack.env (or is a documented user variable)', () => {
+  for (const name of new Set(varsIn(COMPOSE_TEXT))) {
+    assert.ok(name in ENV || USER_VARS.has(name), `docker-compose.yml uses \${${name}}, which stack/stack.env does not define`);
+    if (name in ENV) assert.notEqual(ENV[name], '', `${name} is empty in stack/stack.env`);
+  }
+});
+
+// image repository -> the stack.env variable pinning its tag
+const IMAGE_PINS: Record<string, string> = {
+  'otel/opentelemetry-collector-contrib': 'OTELCOL_VERSION',
+  'jaegertracing/jaeger': 'JAEGER_IMAGE_VERSION',
+  'prom/prometheus': 'PROMETHEUS_VERSION',
+  'opensearchproject/opensearch': 'OPENSEARCH_VERSION',
+  'opensearchproject/opensearch-dashboards': 'OPENSEARCH_DASHBOARDS_VERSION',
+  'grafana/grafana': 'GRAFANA_VERSION',
+};
+
+test('every image tag is the pin from stack/stack.env, written as its variable', () => {
+  for (const [name, s] of services) {
+    assert.ok(s.image, `${name} has an image`);
+    const [repo, tagExpr] = [s.image.slice(0, s.image.indexOf(':')), s.image.slice(s.image.indexOf(':') + 1)];
+    const pin = IMAGE_PINS[repo];
+    assert.ok(pin, `${name}: image ${repo} has no pin variable in this test's table`);
+    assert.match(tagExpr, new RegExp(`^\\$\\{${pin}(:\\?[^}]*)?\\}$`), `${name}: the tag must be \${${pin}}, got ${tagExpr}`);
+    assert.equal(interpolate(tagExpr), ENV[pin], `${name}: tag`);
+  }
+});
+
+test('the pins agree with each other: OpenSearch Dashboards = OpenSearch, Jaeger image = the Jaeger module tag', () => {
+  assert.equal(ENV['OPENSEARCH_DASHBOARDS_VERSION'], ENV['OPENSEARCH_VERSION'], 'OpenSearch Dashboards must match the OpenSearch version');
+  const m = /^v1\.(\d+)\.(\d+)$/.exec(ENV['JAEGER_VERSION'] ?? '');
+  assert.ok(m, `JAEGER_VERSION=${ENV['JAEGER_VERSION']} is a v1.N.P module tag`);
+  assert.equal(ENV['JAEGER_IMAGE_VERSION'], `2.${Number(m[1]) - 63}.${m[2]}`, 'Jaeger module v1.N.P is image 2.(N-63).P');
+  assert.match(ENV['PROMETHEUS_VERSION'] ?? '', /^v3\.\d+\.\d+$/, 'PROMETHEUS_VERSION is a Prometheus release tag (also the prom/prometheus tag)');
+  assert.match(ENV['GRAFANA_VERSION'] ?? '', /^\d+\.\d+\.\d+$/);
+});
+
+test('every published port is 127.0.0.1:<stack.env port>:<same port>, and no port is published twice', () => {
+  const seen = new Map<number, string>();
+  let count = 0;
+  for (const [name, s] of services) {
+    for (const p of s.ports ?? []) {
+      const m = /^127\.0\.0\.1:\$\{([A-Z0-9_]+_PORT)\}:\$\{([A-Z0-9_]+_PORT)\}$/.exec(p);
+      assert.ok(m, `${name}: port "${p}" must be 127.0.0.1:\${X_PORT}:\${X_PORT}`);
+      assert.equal(m[1], m[2], `${name}: "${p}" publishes a different container port`);
+      const port = Number(ENV[m[1]!]);
+      assert.ok(Number.isInteger(port) && port > 0 && port < 65536, `${m[1]}=${ENV[m[1]!]} is a port`);
+      assert.equal(interpolate(p), `127.0.0.1:${port}:${port}`);
+      assert.ok(!seen.has(port), `port ${port} published by ${seen.get(port)} and ${name}`);
+      seen.set(port, name);
+      count++;
+    }
+  }
+  assert.ok(count >= 8, 'the UIs and the collector inputs are published');
+  for (const v of ['COLLECTOR_OTLP_GRPC_PORT', 'COLLECTOR_OTLP_HTTP_PORT', 'JAEGER_UI_PORT', 'PROMETHEUS_PORT', 'OPENSEARCH_PORT', 'OPENSEARCH_DASHBOARDS_PORT', 'GRAFANA_PORT']) {
+    assert.ok(seen.has(Number(ENV[v])), `${v} is published`);
+  }
+});
+
+test('every mounted host file or folder exists in the repository; named volumes are declared', () => {
+  let binds = 0;
+  for (const [name, s] of services) {
+    for (const v of s.volumes ?? []) {
+      const source = v.split(':')[0]!;
+      if (source.startsWith('./') || source.startsWith('/')) {
+        assert.ok(source.startsWith('./'), `${name}: mount ${v} must be relative to the repository`);
+        assert.ok(existsSync(join(REPO, source)), `${name}: mounted ${source} does not exist`);
+        binds++;
+      } else {
+        assert.ok(compose.volumes && source in compose.volumes, `${name}: named volume ${source} is not declared`);
+      }
+    }
+  }
+  assert.ok(binds >= 8);
+});
+
+test('long-running services with a shell have health checks', () => {
+  for (const name of ['prometheus', 'opensearch', 'opensearch-dashboards', 'grafana']) {
+    const h = svc(name).healthcheck;
+    assert.ok(h, `${name} has a healthcheck`);
+    const cmd = interpolate(Array.isArray(h.test) ? h.test.join(' ') : h.test);
+    assert.doesNotMatch(cmd, /\$\{/, `${name}: healthcheck fully resolved`);
+  }
+});
+
+test('no literal secrets: passwords come from the environment and are required', () => {
+  for (const [name, s] of services) {
+    for (const [key, value] of Object.entries(s.environment ?? {})) {
+      if (/PASSWORD|SECRET|TOKEN|API_?KEY/i.test(key)) {
+        assert.match(String(value), /^\$\{[A-Z0-9_]+:\?[^}]+\}$/, `${name}: ${key} must be \${VAR:?message}, not a literal`);
+      }
+    }
+  }
+  assert.doesNotMatch(COMPOSE_TEXT, /(password|secret|token)\s*[:=]\s*["']?[A-Za-z0-9!@#%^&*]{6,}/i, 'a literal credential in docker-compose.yml');
+  assert.equal(svc('grafana').environment?.['GF_SECURITY_ADMIN_PASSWORD'], '${GRAFANA_ADMIN_PASSWORD:?set GRAFANA_ADMIN_PASSWORD to the Grafana admin password}');
+  assert.throws(() => interpolate(String(svc('grafana').environment?.['GF_SECURITY_ADMIN_PASSWORD'])), /required/, 'compose refuses to start without it');
+});
+
+// ---------- the configs the services run ----------
+
+/** `${env:NAME:-default}` / `${env:NAME}` references of a collector-style config. */
+function envRefs(text: string): Array<{ name: string; fallback: string | undefined }> {
+  return [...text.matchAll(/\$\{env:([A-Z0-9_]+)(?::-([^}]*))?\}/g)].map((m) => ({ name: m[1]!, fallback: m[2] }));
+}
+
+/** Every `endpoint: host:port` and `host:` value of a collector-style config. */
+function listenHosts(text: string): string[] {
+  const hosts: string[] = [];
+  for (const line of text.split('\n')) {
+    const t = line.replace(/#.*/, '').trim();
+    const ep = /^endpoint:\s*(\S+)$/.exec(t);
+    // host:port, where the port is a number or a ${env:...} reference
+    if (ep && !ep[1]!.includes('://')) hosts.push(ep[1]!.replace(/:(\d+|\$\{[^}]*\})$/, ''));
+    const h = /^host:\s*(\S+)$/.exec(t);
+    if (h) hosts.push(h[1]!);
+  }
+  return hosts;
+}
+
+test('collector: compose passes the stack.env ports, config defaults equal them, it listens on the compose network', () => {
+  const config = read('otel-collector/config.yaml');
+  const env = svc('collector').environment ?? {};
+  for (const { name, fallback } of envRefs(config)) {
+    if (name.endsWith('_PORT') && name in ENV) {
+      assert.equal(env[name], `\${${name}}`, `collector: compose sets ${name} from stack.env`);
+      if (fallback !== undefined) assert.equal(fallback, ENV[name], `otel-collector/config.yaml default of ${name} differs from stack/stack.env`);
+    }
+  }
+  assert.equal(env['COLLECTOR_LISTEN_HOST'], '0.0.0.0');
+  for (const host of listenHosts(config)) {
+    if (host.includes('JAEGER_HOST') || host.includes('OPENSEARCH_HOST')) continue; // exporter targets
+    assert.match(host, /COLLECTOR_LISTEN_HOST/, `collector listens on ${host}, which compose cannot override`);
+  }
+  assert.equal(env['JAEGER_HOST'], 'jaeger');
+  assert.equal(env['OPENSEARCH_HOST'], 'opensearch');
+});
+
+test('jaeger: every variable its config reads is set by compose, and it listens on the compose network', () => {
+  const config = read('otel-collector/jaeger/config.yaml');
+  const env = svc('jaeger').environment ?? {};
+  for (const { name, fallback } of envRefs(config)) {
+    if (fallback !== undefined) continue;
+    assert.ok(name in env, `jaeger: otel-collector/jaeger/config.yaml reads \${env:${name}}, which compose does not set`);
+    if (name.endsWith('_PORT')) assert.equal(env[name], `\${${name}}`);
+  }
+  for (const p of svc('jaeger').ports ?? []) {
+    const v = /\$\{([A-Z0-9_]+)\}/.exec(p)![1]!;
+    assert.ok(config.includes(`\${env:${v}`), `jaeger publishes ${v}, which its config does not listen on`);
+  }
+  // A listener on 127.0.0.1 inside the container is unreachable from other containers and
+  // from the published port: each must be ${env:JAEGER_LISTEN_HOST:-127.0.0.1} (compose sets 0.0.0.0).
+  for (const host of listenHosts(config)) {
+    assert.match(host, /JAEGER_LISTEN_HOST/, `otel-collector/jaeger/config.yaml listens on ${host}; use \${env:JAEGER_LISTEN_HOST:-127.0.0.1}`);
+  }
+});
+
+test('prometheus: listens on PROMETHEUS_PORT; volume-init writes exactly the file_sd files prometheus.yml reads', () => {
+  const p = svc('prometheus');
+  const args = (Array.isArray(p.command) ? p.command : [p.command ?? '']).join(' ');
+  assert.match(args, /--web\.listen-address=0\.0\.0\.0:\$\{PROMETHEUS_PORT\}/);
+  assert.match(args, /--config\.file=\/kit\/otel-collector\/prometheus\/prometheus\.yml/);
+  const promYml = parse(read('otel-collector/prometheus/prometheus.yml')) as {
+    rule_files?: string[];
+    scrape_configs: Array<{ job_name: string; file_sd_configs?: Array<{ files: string[] }> }>;
+  };
+  const wanted = promYml.scrape_configs.flatMap((c) => (c.file_sd_configs ?? []).flatMap((f) => f.files));
+  assert.ok(wanted.length > 0);
+  const init = svc('volume-init');
+  const script = (Array.isArray(init.command) ? init.command : [init.command ?? '']).join('\n');
+  for (const file of wanted) {
+    // ../../.stack/prometheus/x.json relative to /kit/otel-collector/prometheus -> /kit/.stack/prometheus/x.json
+    const m = /^\.\.\/\.\.\/\.stack\/prometheus\/([a-z0-9-]+)\.json$/.exec(file);
+    assert.ok(m, `prometheus.yml reads ${file}; compose mounts only ../../.stack/prometheus/*.json`);
+    assert.match(script, new RegExp(`^\\s*targets ${m[1]} `, 'm'), `volume-init does not write ${m[1]}.json`);
+  }
+  assert.ok((p.volumes ?? []).some((v) => v === 'prometheus-targets:/kit/.stack/prometheus:ro'));
+  for (const rf of promYml.rule_files ?? []) {
+    assert.ok((p.volumes ?? []).some((v) => v.startsWith(`./otel-collector/prometheus/${rf.split('/')[0]}:`)), `rule files ${rf} mounted`);
+  }
+  // The collector/jaeger targets use the ports those services listen on.
+  assert.match(script, /collector:\$\{COLLECTOR_TELEMETRY_PORT\}/);
+  assert.match(script, /collector:\$\{COLLECTOR_PROMETHEUS_EXPORTER_PORT\}/);
+  assert.match(script, /jaeger:\$\{JAEGER_TELEMETRY_PORT\}/);
+});
+
+test('grafana: the variables its provisioning expands are set, and its mounts are the kit provisioning', () => {
+  const env = svc('grafana').environment ?? {};
+  const ds = read('otel-collector/grafana/provisioning/datasources/datasources.yml');
+  for (const name of new Set(varsIn(ds))) {
+    assert.ok(name in env, `datasources.yml expands \${${name}}, which compose does not pass to grafana`);
+    assert.equal(env[name], `\${${name}}`);
+  }
+  assert.equal(env['GF_SERVER_HTTP_PORT'], '${GRAFANA_PORT}');
+  const dashboardsYml = parse(read('otel-collector/grafana/provisioning/dashboards/dashboards.yml')) as { providers: Array<{ options: { path: string } }> };
+  for (const prov of dashboardsYml.providers) {
+    assert.ok((svc('grafana').volumes ?? []).some((v) => v.endsWith(`:${prov.options.path}:ro`)), `dashboard path ${prov.options.path} is mounted`);
+  }
+});
+
+test('opensearch: single node on OPENSEARCH_PORT; the setup one-shot runs the kit script against it', () => {
+  const os = svc('opensearch').environment ?? {};
+  assert.equal(os['discovery.type'], 'single-node');
+  assert.equal(os['http.port'], '${OPENSEARCH_PORT}');
+  const setup = svc('opensearch-setup');
+  assert.equal(setup.network_mode, 'service:opensearch');
+  const entry = Array.isArray(setup.entrypoint) ? setup.entrypoint.join(' ') : (setup.entrypoint ?? '');
+  const script = /\/kit\/(stack\/[a-z-]+\.sh)/.exec(entry)?.[1];
+  assert.ok(script && existsSync(join(REPO, script)), `opensearch-setup runs ${script}, which exists in the repository`);
+});
+
+test('interpolation helper: defaults, nesting, required variables', () => {
+  assert.equal(interpolate('${A:-x${B}y}', { B: '1' }), 'x1y');
+  assert.equal(interpolate('${A:-x}', { A: 'a' }), 'a');
+  assert.equal(interpolate('$${A}', { A: 'a' }), '${A}');
+  assert.throws(() => interpolate('${A:?need A}', {}), /need A/);
+});
