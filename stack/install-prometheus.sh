@@ -7,7 +7,8 @@
 # module proxy as v0.3MM.P (v3.16.0 -> module v0.316.0); this script maps one to the other.
 # The build does not use the `builtinassets` tag, so the React web UI is not
 # embedded: the HTTP API (/api/v1/*), /metrics and the health endpoints work;
-# the UI pages answer with an error. The stack and the tests use the API only.
+# the UI pages (/query, /graph) answer HTTP 500 "Error opening React index.html". The stack
+# and the tests use the API only.
 # A second run with the same pin is a no-op.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
