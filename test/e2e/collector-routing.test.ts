@@ -1,0 +1,313 @@
+// Real OTLP/HTTP (JSON encoding) into the collector on :4318, checked in each backend's own API:
+// traces with their parent/child link in Jaeger (health-check span filtered out), RED metrics
+// from the spanmetrics connector and an app counter in Prometheus (through the collector's
+// Prometheus exporter), application logs and business events in their own OpenSearch index
+// families, and a bearer token and an e-mail address masked everywhere.
+import { before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import {
+  getTrace, httpJson, osRefresh, osSearch, promQuery, promSeries, urls, waitFor,
+  type JaegerSpan, type JaegerTrace, type OsHit,
+} from '../support/backends.ts';
+
+const hex = (bytes: number): string => randomBytes(bytes).toString('hex');
+
+// One run's identifiers: nothing from an earlier run can satisfy an assertion.
+const RUN = hex(4);
+const SERVICE = `crm-routing-e2e-${RUN}`;
+const TRACE_ID = hex(16);
+const PARENT_ID = hex(8);
+const CHILD_ID = hex(8);
+const HEALTH_ID = hex(8);
+const SECRET = `s3cr3tToken${RUN}xyz`;
+const EMAIL = `jane.doe.${RUN}@example.com`;
+const APP_LOG_BODY = `lead list served for run ${RUN}`;
+const EVENT_BODY = `lead created in run ${RUN}`;
+
+// ---------- OTLP/JSON requests ----------
+
+type AnyValue = { stringValue: string } | { intValue: string } | { arrayValue: { values: AnyValue[] } };
+type KeyValue = { key: string; value: AnyValue };
+const str = (key: string, value: string): KeyValue => ({ key, value: { stringValue: value } });
+const int = (key: string, value: number): KeyValue => ({ key, value: { intValue: String(value) } });
+
+const nowNs = (offsetMs = 0): string => String((BigInt(Date.now()) + BigInt(offsetMs)) * 1_000_000n);
+const resource = { attributes: [str('service.name', SERVICE), str('deployment.environment.name', 'e2e')] };
+const scope = { name: 'collector-routing-e2e', version: '1.0.0' };
+
+const SPAN_KIND_SERVER = 2;
+const SPAN_KIND_INTERNAL = 1;
+
+function tracesRequest(): unknown {
+  const start = nowNs(-300);
+  return {
+    resourceSpans: [{
+      resource,
+      scopeSpans: [{
+        scope,
+        spans: [
+          {
+            traceId: TRACE_ID, spanId: PARENT_ID, name: 'GET /leads', kind: SPAN_KIND_SERVER,
+            startTimeUnixNano: start, endTimeUnixNano: nowNs(),
+            attributes: [
+              str('http.request.method', 'GET'), str('http.route', '/leads'), str('url.path', '/leads'),
+              int('http.response.status_code', 200),
+              // Must be masked by the collector's redaction processor.
+              { key: 'http.request.header.authorization', value: { arrayValue: { values: [{ stringValue: `Bearer ${SECRET}` }] } } },
+              str('enduser.email', EMAIL),
+            ],
+            status: {},
+          },
+          {
+            traceId: TRACE_ID, spanId: CHILD_ID, parentSpanId: PARENT_ID, name: 'load leads', kind: SPAN_KIND_INTERNAL,
+            startTimeUnixNano: nowNs(-250), endTimeUnixNano: nowNs(-50),
+            attributes: [str('crm.operation', 'list-leads')],
+            status: {},
+          },
+          {
+            // A health check in the same trace: must be dropped by the filter processor.
+            traceId: TRACE_ID, spanId: HEALTH_ID, parentSpanId: PARENT_ID, name: 'GET /healthz', kind: SPAN_KIND_SERVER,
+            startTimeUnixNano: nowNs(-200), endTimeUnixNano: nowNs(-190),
+            attributes: [str('http.request.method', 'GET'), str('url.path', '/healthz'), int('http.response.status_code', 200)],
+            status: {},
+          },
+        ],
+      }],
+    }],
+  };
+}
+
+function metricsRequest(): unknown {
+  return {
+    resourceMetrics: [{
+      resource,
+      scopeMetrics: [{
+        scope,
+        metrics: [{
+          name: 'crm.e2e.requests',
+          description: 'Requests seen by the routing e2e test',
+          unit: '1',
+          sum: {
+            aggregationTemporality: 2, // cumulative
+            isMonotonic: true,
+            dataPoints: [{
+              asInt: '3', startTimeUnixNano: nowNs(-60_000), timeUnixNano: nowNs(),
+              // An e-mail in a label must not reach Prometheus either.
+              attributes: [str('run', RUN), str('contact', EMAIL)],
+            }],
+          },
+        }],
+      }],
+    }],
+  };
+}
+
+const SEVERITY_INFO = 9;
+
+function logsRequest(): unknown {
+  return {
+    resourceLogs: [{
+      resource,
+      scopeLogs: [{
+        scope,
+        logRecords: [
+          {
+            timeUnixNano: nowNs(), severityNumber: SEVERITY_INFO, severityText: 'INFO',
+            body: { stringValue: APP_LOG_BODY },
+            attributes: [str('run', RUN), str('log.kind', 'app')],
+            traceId: TRACE_ID, spanId: PARENT_ID,
+          },
+          {
+            timeUnixNano: nowNs(), severityNumber: SEVERITY_INFO, severityText: 'INFO',
+            body: { stringValue: EVENT_BODY },
+            attributes: [str('run', RUN), str('event.name', 'crm.lead.created'), str('crm.lead.id', `lead-${RUN}`)],
+            traceId: TRACE_ID, spanId: CHILD_ID,
+          },
+          {
+            timeUnixNano: nowNs(), severityNumber: 13, severityText: 'WARN',
+            body: { stringValue: `login for ${EMAIL} with Authorization: Bearer ${SECRET} rejected` },
+            attributes: [
+              str('run', RUN), str('log.kind', 'secret'),
+              str('http.request.header.authorization', `Bearer ${SECRET}`),
+              str('user.email', EMAIL),
+              str('request.headers', `accept: */*; authorization: Bearer ${SECRET}`),
+            ],
+            traceId: TRACE_ID, spanId: PARENT_ID,
+          },
+        ],
+      }],
+    }],
+  };
+}
+
+async function postOtlp(signal: 'traces' | 'metrics' | 'logs', body: unknown): Promise<void> {
+  const url = `${urls.collectorOtlpHttp()}/v1/${signal}`;
+  const res = await httpJson<Record<string, unknown> | undefined>(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  assert.equal(res.status, 200, `POST ${url} -> ${res.status}: ${JSON.stringify(res.body)}`);
+  // A partial success names rejected items: none may be rejected.
+  const partial = res.body?.partialSuccess as Record<string, unknown> | undefined;
+  for (const [k, v] of Object.entries(partial ?? {})) {
+    if (k.startsWith('rejected')) assert.equal(Number(v), 0, `${signal} partially rejected: ${JSON.stringify(partial)}`);
+  }
+}
+
+function assertNoSecrets(what: string, json: string): void {
+  assert.ok(!json.includes(SECRET), `${what} contains the bearer token:\n${json}`);
+  assert.ok(!json.includes(EMAIL), `${what} contains the e-mail address:\n${json}`);
+}
+
+// ---------- OpenSearch documents as the opensearch exporter (ss4o mapping) writes them ----------
+
+interface LogDoc {
+  '@timestamp': string;
+  traceId: string;
+  spanId: string;
+  body: string;
+  severity: { text?: string; number?: number };
+  attributes: Record<string, unknown>;
+  resource: Record<string, string>;
+}
+
+const APP_LOGS = 'crm-app-logs-*';
+const EVENTS = 'crm-business-events-*';
+const byRun = { term: { 'attributes.run': RUN } };
+
+async function docs(pattern: string): Promise<OsHit<LogDoc>[]> {
+  await osRefresh(pattern);
+  return osSearch<LogDoc>(pattern, byRun);
+}
+
+describe('collector routing: OTLP in, Jaeger / Prometheus / OpenSearch out', () => {
+  before(async () => {
+    await postOtlp('traces', tracesRequest());
+    await postOtlp('metrics', metricsRequest());
+    await postOtlp('logs', logsRequest());
+  });
+
+  test('Jaeger has the trace with the child linked to its parent, and no health-check span', async () => {
+    const trace = await waitFor<JaegerTrace>(async () => {
+      const t = await getTrace(TRACE_ID);
+      return t && t.spans.length >= 2 ? t : undefined;
+    }, { what: `trace ${TRACE_ID} with 2 spans in Jaeger`, timeoutMs: 60_000 });
+
+    const byId = new Map<string, JaegerSpan>(trace.spans.map((s) => [s.spanID, s]));
+    const parent = byId.get(PARENT_ID);
+    const child = byId.get(CHILD_ID);
+    assert.ok(parent, `parent span ${PARENT_ID} in ${JSON.stringify(trace.spans.map((s) => s.operationName))}`);
+    assert.ok(child, `child span ${CHILD_ID}`);
+    assert.equal(parent.operationName, 'GET /leads');
+    assert.equal(trace.processes[parent.processID]?.serviceName, SERVICE);
+    assert.deepEqual(
+      child.references.map((r) => ({ refType: r.refType, traceID: r.traceID, spanID: r.spanID })),
+      [{ refType: 'CHILD_OF', traceID: TRACE_ID, spanID: PARENT_ID }],
+    );
+    // Same export request as the two spans above: had it passed the filter, it would be here.
+    assert.equal(byId.has(HEALTH_ID), false, 'the /healthz span reached Jaeger');
+    assert.deepEqual(trace.spans.map((s) => s.operationName).sort(), ['GET /leads', 'load leads']);
+
+    // The header value is still there, masked: redaction, not an attribute dropped elsewhere.
+    const auth = parent.tags.find((t) => t.key === 'http.request.header.authorization');
+    assert.ok(auth, `authorization tag kept (masked) on the parent span: ${JSON.stringify(parent.tags)}`);
+    assert.match(String(auth.value), /\*\*\*\*/);
+    assertNoSecrets('the Jaeger trace JSON', JSON.stringify(trace));
+  });
+
+  test('Prometheus has the app counter and spanmetrics RED series for the service, without the e-mail', async () => {
+    const counter = await waitFor(async () => {
+      const r = await promQuery(`crm_e2e_requests_total{service_name="${SERVICE}",run="${RUN}"}`);
+      return r.length > 0 ? r : undefined;
+    }, { what: `crm_e2e_requests_total for ${SERVICE} in Prometheus`, timeoutMs: 120_000, intervalMs: 2_000 });
+    assert.equal(counter.length, 1);
+    assert.equal(counter[0]!.value, 3);
+    assert.equal(counter[0]!.metric.contact, '****', `contact label masked: ${JSON.stringify(counter[0]!.metric)}`);
+    // Redaction bookkeeping must not become labels.
+    assert.deepEqual(Object.keys(counter[0]!.metric).filter((k) => k.startsWith('redaction')), []);
+
+    // The connector first exports a new series at 0, then the count: wait for the count.
+    const calls = await waitFor(async () => {
+      const r = await promQuery(`traces_span_metrics_calls_total{service_name="${SERVICE}"}`);
+      const counted = (span: string): boolean => r.some((s) => s.metric.span_name === span && s.value > 0);
+      return counted('GET /leads') && counted('load leads') ? r : undefined;
+    }, { what: `traces_span_metrics_calls_total > 0 for both spans of ${SERVICE}`, timeoutMs: 120_000, intervalMs: 2_000 });
+    const server = calls.find((s) => s.metric.span_name === 'GET /leads');
+    assert.ok(server, `a calls series for span GET /leads in ${JSON.stringify(calls.map((c) => c.metric))}`);
+    assert.equal(server.value, 1);
+    assert.equal(server.metric.span_kind, 'SPAN_KIND_SERVER');
+    assert.equal(server.metric.status_code, 'STATUS_CODE_UNSET');
+    assert.equal(server.metric.http_route, '/leads');
+    assert.equal(server.metric.http_response_status_code, '200');
+    assert.ok(calls.some((s) => s.metric.span_name === 'load leads'), 'a calls series for the child span');
+    assert.ok(!calls.some((s) => s.metric.span_name === 'GET /healthz'), 'no RED series for the filtered health check');
+
+    const buckets = await promQuery(`traces_span_metrics_duration_seconds_bucket{service_name="${SERVICE}",span_name="GET /leads"}`);
+    assert.ok(buckets.length > 1, 'duration histogram buckets for GET /leads');
+    const inf = buckets.find((b) => b.metric.le === '+Inf');
+    assert.equal(inf?.value, 1, 'one observation in the +Inf bucket');
+
+    const series = await promSeries(`{service_name="${SERVICE}"}`);
+    assert.ok(series.length >= 3, `series of ${SERVICE}: ${series.length}`);
+    assertNoSecrets('the Prometheus series of the service', JSON.stringify(series));
+  });
+
+  test('OpenSearch: app logs only in crm-app-logs-*, the business event only in crm-business-events-*', async () => {
+    const events = await waitFor(async () => {
+      const hits = await docs(EVENTS);
+      return hits.length >= 1 ? hits : undefined;
+    }, { what: `the business event of run ${RUN} in ${EVENTS}`, timeoutMs: 60_000, intervalMs: 1_000 });
+    const apps = await waitFor(async () => {
+      const hits = await docs(APP_LOGS);
+      return hits.length >= 2 ? hits : undefined;
+    }, { what: `2 application logs of run ${RUN} in ${APP_LOGS}`, timeoutMs: 60_000, intervalMs: 1_000 });
+
+    // Exactly the business event in its family, with its trace context and attributes.
+    assert.equal(events.length, 1, `documents of run ${RUN} in ${EVENTS}: ${JSON.stringify(events)}`);
+    const event = events[0]!;
+    assert.match(event._index, /^crm-business-events-\d{4}\.\d{2}\.\d{2}$/);
+    assert.equal(event._source.attributes['event.name'], 'crm.lead.created');
+    assert.equal(event._source.attributes['crm.lead.id'], `lead-${RUN}`);
+    assert.equal(event._source.traceId, TRACE_ID);
+    assert.equal(event._source.spanId, CHILD_ID);
+    assert.equal(event._source.body, EVENT_BODY);
+    assert.equal(event._source.severity.text, 'INFO');
+    assert.equal(event._source.resource['service.name'], SERVICE);
+
+    // The same event is found the way users search for it: by event name and trace id.
+    const found = await osSearch<LogDoc>(EVENTS, {
+      bool: { filter: [{ term: { 'attributes.event.name': 'crm.lead.created' } }, { term: { traceId: TRACE_ID } }] },
+    });
+    assert.deepEqual(found.map((h) => h._id), [event._id]);
+
+    // Both application logs, and no business event, in the application family.
+    assert.equal(apps.length, 2, `documents of run ${RUN} in ${APP_LOGS}: ${JSON.stringify(apps)}`);
+    for (const hit of apps) {
+      assert.match(hit._index, /^crm-app-logs-\d{4}\.\d{2}\.\d{2}$/);
+      assert.equal(hit._source.attributes['event.name'], undefined, 'no business event among app logs');
+      assert.equal(hit._source.traceId, TRACE_ID);
+      assert.equal(hit._source.spanId, PARENT_ID);
+    }
+    const appLog = apps.find((h) => h._source.attributes['log.kind'] === 'app');
+    assert.equal(appLog?._source.body, APP_LOG_BODY);
+    assert.equal(appLog?._source.severity.text, 'INFO');
+
+    // The log that carried the secrets: kept, with every secret masked.
+    const secretLog = apps.find((h) => h._source.attributes['log.kind'] === 'secret');
+    assert.ok(secretLog, 'the log carrying the secret was indexed');
+    assert.equal(secretLog._source.attributes['http.request.header.authorization'], '****');
+    assert.match(secretLog._source.body, /^login for \*\*\*\* with Authorization: \*\*\*\* rejected$/);
+    assert.match(String(secretLog._source.attributes['user.email']), /^\*\*\*\*$/);
+
+    // Nothing in either family, fetched whole, contains the token or the address.
+    const all = await osSearch(`${APP_LOGS},${EVENTS}`, byRun);
+    assert.equal(all.length, 3);
+    assertNoSecrets('the OpenSearch documents of this run', JSON.stringify(all));
+    const leaked = await osSearch(`${APP_LOGS},${EVENTS}`, {
+      simple_query_string: { query: `"${SECRET}" | "${EMAIL}"`, fields: ['*'], lenient: true },
+    });
+    assert.deepEqual(leaked, [], 'a full-text search for the token or address finds nothing');
+  });
+});
