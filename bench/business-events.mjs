@@ -83,14 +83,15 @@ const reader = new PeriodicExportingMetricReader({ exporter: new InMemoryMetricE
 metrics.setGlobalMeterProvider(new MeterProvider({ readers: [reader] }));
 const activation = measure(inSpans(() => {}));
 rows.push(['(span activation by context.with, subtracted below)', activation]);
-// The SDK's own floor: the same counter.add and span.addEvent called directly, no validation or lookups.
+// For comparison: the SDK's synchronous counter.add and span.addEvent called directly (what a thin
+// wrapper over the OTel API would cost; our counters avoid the SDK's per-call attribute hashing).
 const floorCounter = metrics.getMeter('bench').createCounter('floor_leads_created_total');
 const floorAttrs = SOURCES.map((source) => ({ source, score_range: 'low' }));
 const floor = measure(inSpans((i) => {
   floorCounter.add(1, floorAttrs[i & 7]);
   trace.getActiveSpan().addEvent('crm.lead.created', { 'crm.lead.id': leads[i & 1023].id, 'crm.lead.source': leads[i & 1023].source });
 })) - activation;
-rows.push(['SDK floor: counter.add + span.addEvent called directly', floor]);
+rows.push(['OTel SDK called directly: sync counter.add + span.addEvent (thin-wrapper cost)', floor]);
 const leadMetricSpan = measure(inSpans(lead)) - activation;
 const oppMetricSpan = measure(inSpans(opportunity)) - activation;
 rows.push(['leadCreated, SDK: metric + span event', leadMetricSpan]);
@@ -111,5 +112,4 @@ console.log('| scenario | ns/call | vs prom-client inc() |');
 console.log('|---|---:|---:|');
 for (const [name, value] of rows) console.log(`| ${name} | ${ns(value)} | ${(value / promBaseline).toFixed(1)}x |`);
 const worst = Math.max(leadMetricSpan, oppMetricSpan);
-console.log(`\nGoal: metric + span-event part <= 1000 ns per call: ${worst <= 1000 ? 'met' : 'NOT met'} (worst ${ns(worst)} ns; ` +
-  `leadCreated adds ${ns(leadMetricSpan - floor)} ns to the SDK floor of ${ns(floor)} ns).`);
+console.log(`\nGoal: metric + span-event part <= 1000 ns per call: ${worst <= 1000 ? 'met' : 'NOT met'} (worst ${ns(worst)} ns).`);

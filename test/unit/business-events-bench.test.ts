@@ -1,0 +1,28 @@
+// Issue 3: the benchmark script runs (tiny --quick setting) and prints its markdown table.
+// Its numbers are not asserted: timing belongs to the benchmark, not to the test suite.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+
+const REPO = new URL('../..', import.meta.url).pathname;
+
+test('bench/business-events.mjs --quick prints the cost table with every scenario', () => {
+  const r = spawnSync(process.execPath, [join(REPO, 'bench', 'business-events.mjs'), '--quick'], { cwd: REPO, encoding: 'utf8', timeout: 120_000 });
+  assert.equal(r.status, 0, `exit ${r.status}\n${r.stdout}\n${r.stderr}`);
+  const lines = r.stdout.split('\n');
+  assert.ok(lines.includes('| scenario | ns/call | vs prom-client inc() |'), r.stdout);
+  for (const scenario of [
+    'prom-client `counter.inc({ source })` (seeds)',
+    'leadCreated, no SDK',
+    'opportunityCreated, no SDK',
+    'leadCreated, SDK: metric + span event',
+    'opportunityCreated, SDK: metrics + span event',
+    'leadCreated, SDK: full call (metric + span event + log record)',
+  ]) {
+    const row = lines.find((l) => l.startsWith(`| ${scenario} |`));
+    assert.ok(row, `row for ${scenario} in:\n${r.stdout}`);
+    assert.match(row, /\| -?\d+(\.\d)? \| -?\d+\.\dx \|$/, row);
+  }
+  assert.match(r.stdout, /Goal: metric \+ span-event part <= 1000 ns per call: (met|NOT met)/);
+});
