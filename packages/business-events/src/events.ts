@@ -116,10 +116,6 @@ export class BusinessEventsImpl implements BusinessEvents, Rejector {
     this.defaultCurrencyIndex = this.currencies.index(config.defaultCurrency);
   }
 
-  get strict(): boolean {
-    return this.cfg.strict;
-  }
-
   // ---- Rejector -------------------------------------------------------------------------
 
   reject(field: string, value: unknown, reason: RejectionReason, accepted: string, sensitive = false): void {
