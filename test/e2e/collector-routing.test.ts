@@ -3,13 +3,19 @@
 // from the spanmetrics connector and an app counter in Prometheus (through the collector's
 // Prometheus exporter), application logs and business events in their own OpenSearch index
 // families, and a bearer token and an e-mail address masked everywhere.
-import { before, describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
-  getTrace, httpJson, osRefresh, osSearch, promQuery, promSeries, urls, waitFor,
+  REPO, getTrace, httpJson, osRefresh, osSearch, port, promQuery, promSeries, urls, waitFor,
   type JaegerSpan, type JaegerTrace, type OsHit,
 } from '../support/backends.ts';
+import { freePort } from '../support/child.ts';
+import { scrape, total } from '../support/prom-text.ts';
 
 const hex = (bytes: number): string => randomBytes(bytes).toString('hex');
 
@@ -141,8 +147,8 @@ function logsRequest(): unknown {
   };
 }
 
-async function postOtlp(signal: 'traces' | 'metrics' | 'logs', body: unknown): Promise<void> {
-  const url = `${urls.collectorOtlpHttp()}/v1/${signal}`;
+async function postOtlp(signal: 'traces' | 'metrics' | 'logs', body: unknown, base = urls.collectorOtlpHttp()): Promise<void> {
+  const url = `${base}/v1/${signal}`;
   const res = await httpJson<Record<string, unknown> | undefined>(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -309,5 +315,88 @@ describe('collector routing: OTLP in, Jaeger / Prometheus / OpenSearch out', () 
       simple_query_string: { query: `"${SECRET}" | "${EMAIL}"`, fields: ['*'], lenient: true },
     });
     assert.deepEqual(leaked, [], 'a full-text search for the token or address finds nothing');
+  });
+});
+
+// ---------- a Jaeger outage: spans wait in the persistent queue, across a collector restart ----------
+
+/** A private collector (own ports and queue dir) next to the stack's, so the stack is untouched. */
+interface PrivateCollector { child: ChildProcess; exited: Promise<void>; output: () => string }
+
+const BINARY = join(process.env.CRM_STACK_HOME || join(homedir(), '.cache', 'crm-otel-kit'), 'bin', 'otelcol-crm');
+
+function startCollector(env: Record<string, string>): PrivateCollector {
+  const child = spawn(BINARY, ['--config', join(REPO, 'otel-collector', 'config.yaml')], {
+    cwd: REPO,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return { child, exited, output: () => out };
+}
+
+describe('collector queue: spans sent while Jaeger is unreachable reach it after a collector restart', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'otelcol-queue-'));
+  const traceId = hex(16);
+  const spanId = hex(8);
+  const service = `crm-queue-e2e-${RUN}`;
+  let current: PrivateCollector | undefined;
+
+  after(async () => {
+    if (current && current.child.exitCode === null) {
+      current.child.kill('SIGKILL');
+      await current.exited;
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  test('queued on disk during the outage, delivered once Jaeger is reachable again', async () => {
+    const ports = { grpc: await freePort(), http: await freePort(), health: await freePort(), telemetry: await freePort(), prom: await freePort() };
+    const deadJaeger = await freePort(); // nothing listens here: the "outage"
+    const env = (jaegerPort: number): Record<string, string> => ({
+      COLLECTOR_OTLP_GRPC_PORT: String(ports.grpc),
+      COLLECTOR_OTLP_HTTP_PORT: String(ports.http),
+      COLLECTOR_HEALTH_PORT: String(ports.health),
+      COLLECTOR_TELEMETRY_PORT: String(ports.telemetry),
+      COLLECTOR_PROMETHEUS_EXPORTER_PORT: String(ports.prom),
+      JAEGER_OTLP_GRPC_PORT: String(jaegerPort),
+      OPENSEARCH_PORT: String(port('OPENSEARCH_PORT')),
+      CRM_STACK_DATA: dataDir,
+    });
+    const healthy = async (c: PrivateCollector): Promise<void> => {
+      await waitFor(async () => {
+        if (c.child.exitCode !== null) throw new Error(`collector exited:\n${c.output()}`);
+        return (await fetch(`http://127.0.0.1:${ports.health}/`)).status === 200;
+      }, { what: 'the private collector to be healthy', timeoutMs: 30_000 });
+    };
+    const telemetry = `http://127.0.0.1:${ports.telemetry}/metrics`;
+    const queued = async (): Promise<number> => total(await scrape(telemetry), 'otelcol_exporter_queue_size', { exporter: 'otlp/jaeger' });
+
+    // 1. Jaeger "down": the span is accepted and waits in the queue.
+    current = startCollector(env(deadJaeger));
+    await healthy(current);
+    await postOtlp('traces', {
+      resourceSpans: [{
+        resource: { attributes: [str('service.name', service)] },
+        scopeSpans: [{ scope, spans: [{ traceId, spanId, name: 'queued while jaeger is down', kind: SPAN_KIND_INTERNAL, startTimeUnixNano: nowNs(-20), endTimeUnixNano: nowNs(), status: {} }] }],
+      }],
+    }, `http://127.0.0.1:${ports.http}`);
+    await waitFor(async () => (await queued()) >= 1, { what: 'otelcol_exporter_queue_size{exporter="otlp/jaeger"} >= 1', timeoutMs: 30_000 });
+    assert.equal(await getTrace(traceId), undefined, 'Jaeger cannot have the span yet');
+
+    // 2. The collector stops (SIGTERM) with the span still undelivered.
+    current.child.kill('SIGTERM');
+    await current.exited;
+
+    // 3. Restarted with Jaeger reachable: the span comes out of the on-disk queue.
+    current = startCollector(env(port('JAEGER_OTLP_GRPC_PORT')));
+    await healthy(current);
+    const trace = await waitFor(() => getTrace(traceId), { what: `trace ${traceId} in Jaeger after the restart`, timeoutMs: 60_000 });
+    assert.deepEqual(trace.spans.map((s) => s.spanID), [spanId]);
+    assert.equal(trace.processes[trace.spans[0]!.processID]?.serviceName, service);
+    await waitFor(async () => (await queued()) === 0, { what: 'the Jaeger queue to drain', timeoutMs: 30_000 });
   });
 });
