@@ -8,6 +8,7 @@
 //   3. ours with an SDK MeterProvider and a recording span active, no LoggerProvider:
 //      the metric + span-event part of each call
 //   4. ours with a LoggerProvider too (a processor that drops records): the full call
+import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { context, metrics, trace } from '@opentelemetry/api';
 import { logs } from '@opentelemetry/api-logs';
@@ -92,6 +93,9 @@ const floor = measure(inSpans((i) => {
   trace.getActiveSpan().addEvent('crm.lead.created', { 'crm.lead.id': leads[i & 1023].id, 'crm.lead.source': leads[i & 1023].source });
 })) - activation;
 rows.push(['OTel SDK called directly: sync counter.add + span.addEvent (thin-wrapper cost)', floor]);
+const floorHistogram = metrics.getMeter('bench').createHistogram('floor_opportunity_value', { advice: { explicitBucketBoundaries: [5e3, 1e4, 2.5e4, 5e4, 1e5, 2.5e5, 5e5, 1e6, 2.5e6, 5e6] } });
+const histAttrs = STAGES.map((stage) => ({ stage, currency: 'USD' }));
+rows.push(['OTel SDK called directly: histogram.record alone', measure((i) => floorHistogram.record(opportunities[i & 1023].value, histAttrs[i & 3]))]);
 const leadMetricSpan = measure(inSpans(lead)) - activation;
 const oppMetricSpan = measure(inSpans(opportunity)) - activation;
 rows.push(['leadCreated, SDK: metric + span event', leadMetricSpan]);
@@ -107,7 +111,7 @@ const recorded = check.resourceMetrics.scopeMetrics.flatMap((s) => s.metrics).so
 if (!recorded) throw new Error('the SDK phase recorded no leads_created_total: the benchmark measured nothing');
 
 const ns = (v) => (v < 10 ? v.toFixed(1) : v.toFixed(0));
-console.log(`\n### @crm/business-events cost per call (${quick ? 'quick run, numbers not meaningful' : `median of ${ROUNDS} rounds of ${ITERATIONS} calls`}, node ${process.version})\n`);
+console.log(`\n### @crm/business-events cost per call (${quick ? 'quick run, numbers not meaningful' : `median of ${ROUNDS} rounds of ${ITERATIONS} calls`}, node ${process.version}, load average ${loadavg()[0].toFixed(1)})\n`);
 console.log('| scenario | ns/call | vs prom-client inc() |');
 console.log('|---|---:|---:|');
 for (const [name, value] of rows) console.log(`| ${name} | ${ns(value)} | ${(value / promBaseline).toFixed(1)}x |`);
