@@ -343,7 +343,7 @@ export class BusinessEventsImpl implements BusinessEvents, Rejector {
         if (value !== undefined) attributes['crm.opportunity.value'] = value;
         if (currency !== undefined) attributes['crm.opportunity.currency'] = clip(currency.trim().toUpperCase());
         if (probability !== undefined) attributes['crm.opportunity.probability'] = probability;
-        if (expectedCloseDate !== undefined) attributes['crm.opportunity.expected_close_date'] = expectedCloseDate;
+        if (expectedCloseDate !== undefined) attributes['crm.opportunity.expected_close_date'] = new Date(expectedCloseDate).toISOString();
         if (stage !== undefined) attributes['crm.opportunity.stage'] = clip(stage);
         this.emit(logger, INFO, 'Opportunity Created', attributes);
       }

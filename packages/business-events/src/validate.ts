@@ -81,19 +81,13 @@ export function checkOptionalText(r: Rejector, value: unknown, field: string): s
   return undefined;
 }
 
-/** Optional date: a valid Date or a string Date.parse understands; returned as an ISO string. */
-export function checkOptionalDate(r: Rejector, value: unknown, field: string): string | undefined {
+/** Optional date: a valid Date or a string Date.parse understands; returned as epoch milliseconds. */
+export function checkOptionalDate(r: Rejector, value: unknown, field: string): number | undefined {
   const accepted = 'a valid Date or a date string such as 2026-12-31';
   if (value === undefined || value === null) return undefined;
-  if (value instanceof Date) {
-    const t = value.getTime();
-    if (Number.isFinite(t)) return value.toISOString();
-    r.reject(field, value, 'invalid_date', accepted);
-    return undefined;
-  }
-  if (typeof value === 'string') {
-    const t = Date.parse(value);
-    if (Number.isFinite(t)) return new Date(t).toISOString();
+  if (value instanceof Date || typeof value === 'string') {
+    const t = value instanceof Date ? value.getTime() : Date.parse(value);
+    if (Number.isFinite(t)) return t;
     r.reject(field, value, 'invalid_date', accepted);
     return undefined;
   }
