@@ -45,3 +45,32 @@ test('configure() replaces the settings of the module-level functions', () => {
   }
   assert.doesNotThrow(() => events.opportunityClosed({ id: 'O-1', outcome: 'tie' as never, value: 1 }));
 });
+
+test('an SDK registered after the first calls is picked up by the same functions (metrics, spans, logs)', async () => {
+  const { AsyncLocalStorageContextManager } = await import('@opentelemetry/context-async-hooks');
+  const { AggregationTemporality, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader } = await import('@opentelemetry/sdk-metrics');
+  const { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } = await import('@opentelemetry/sdk-trace-base');
+  const { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } = await import('@opentelemetry/sdk-logs');
+  const { context } = await import('@opentelemetry/api');
+
+  events.leadCreated({ id: 'L-before', source: 'manual', score: 10 }); // no SDK yet: nothing recorded
+
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  const spans = new InMemorySpanExporter();
+  trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spans)] }));
+  const reader = new PeriodicExportingMetricReader({ exporter: new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE), exportIntervalMillis: 3_600_000 });
+  metrics.setGlobalMeterProvider(new MeterProvider({ readers: [reader] }));
+  const records = new InMemoryLogRecordExporter();
+  logs.setGlobalLoggerProvider(new LoggerProvider({ processors: [new SimpleLogRecordProcessor({ exporter: records })] }));
+
+  trace.getTracer('late').startActiveSpan('late span', (span) => {
+    events.leadCreated({ id: 'L-after', source: 'manual', score: 10 });
+    span.end();
+  });
+
+  const { resourceMetrics } = await reader.collect();
+  const leads = resourceMetrics.scopeMetrics.flatMap((s) => s.metrics).find((m) => m.descriptor.name === 'leads_created_total');
+  assert.deepEqual(leads?.dataPoints.map((p) => [p.attributes, p.value]), [[{ source: 'manual', score_range: 'low' }, 1]]);
+  assert.deepEqual(spans.getFinishedSpans()[0]?.events.map((e) => e.attributes), [{ 'crm.lead.id': 'L-after' }]);
+  assert.deepEqual(records.getFinishedLogRecords().map((r) => r.attributes['crm.lead.id']), ['L-after']);
+});
