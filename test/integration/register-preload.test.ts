@@ -140,6 +140,8 @@ describe('point 6: resource', () => {
     assert.equal(r['deployment.environment.name'], 'staging');
     for (const key of ['host.name', 'process.pid', 'os.type', 'service.instance.id']) assert.ok(r[key] !== undefined, `${key} present`);
     assert.ok(!Object.keys(r).some((k) => k.startsWith('cloud.')), 'no cloud attributes');
+    assert.equal(r['process.command_args'], undefined, 'command-line arguments (may hold secrets) are not recorded');
+    assert.ok(r['process.executable.name'] !== undefined);
     const loaded = JSON.parse((await get(`${a.base}/modules`)).body) as string[];
     for (const cloud of ['aws', 'gcp', 'azure', 'alibaba-cloud']) {
       assert.ok(!loaded.some((m) => m.startsWith(`@opentelemetry/resource-detector-${cloud}/`)), `${cloud} detector not loaded`);

@@ -41,6 +41,18 @@ export function findAppPackage(entry = process.argv[1]): AppPackage {
 
 type DetectorModule = Record<string, ResourceDetector>;
 
+// The command line can carry secrets (tokens passed as arguments, `node -e` scripts):
+// keep the executable and pid, never the arguments.
+const processWithoutArgs: ResourceDetector = {
+  detect(config) {
+    const detected = processDetector.detect(config);
+    const attributes = { ...detected.attributes };
+    delete attributes['process.command_args'];
+    delete attributes['process.command_line'];
+    return { ...detected, attributes };
+  },
+};
+
 function cloudDetectors(name: string): ResourceDetector[] {
   const pick = (pkg: string, names: string[]): ResourceDetector[] => {
     const mod = requireFromAutoInstrumentations<DetectorModule>(pkg);
@@ -69,7 +81,7 @@ function detector(name: string): ResourceDetector[] {
     case 'os':
       return [osDetector];
     case 'process':
-      return [processDetector];
+      return [processWithoutArgs];
     case 'serviceinstance':
       return [serviceInstanceIdDetector];
     case 'container':
