@@ -8,7 +8,7 @@
 //   2. fixed rate: the same rate for every variant (half the slowest variant's
 //      calibration throughput) -> p50/p99 latency without queueing effects.
 // Load generator and server run on the same 2 cores, competing the same way for every variant.
-//   node bench/http.mjs [--quick] [--no-record] [--runs=N] [--json=FILE]
+//   node bench/http.mjs [--quick] [--no-record] [--runs=N] [--seconds=N] [--path=/api/...] [--sink] [--with='NAME=VALUE;...'] [--json=FILE]
 import { join } from 'node:path';
 import { parseArgs } from './lib/args.mjs';
 import { header, publish, table, verdict, commandLine, ROOT } from './lib/report.mjs';
@@ -21,10 +21,22 @@ const args = parseArgs();
 const rounds = args.runs ?? (args.quick ? 1 : 3);
 const connections = 20;
 const warmupSeconds = args.quick ? 0 : 2;
-const saturationSeconds = args.quick ? 1 : 8;
-const rateSeconds = args.quick ? 1 : 8;
+// --seconds=N: length of each measured phase (default 8; quick 1)
+const secondsArg = args.rest.find((a) => a.startsWith('--seconds='))?.slice('--seconds='.length);
+const phaseSeconds = secondsArg === undefined ? (args.quick ? 1 : 8) : Number(secondsArg);
+if (!(phaseSeconds >= 1)) {
+  console.error(`--seconds=${secondsArg} is invalid: accepted a number of seconds >= 1`);
+  process.exit(2);
+}
+const saturationSeconds = phaseSeconds;
+const rateSeconds = phaseSeconds;
 const LOAD = join(ROOT, 'bench', 'lib', 'load.mjs');
-const PATH = '/api/contacts/42';
+// --path=/api/contacts?limit=50 measures the heavier route instead of the default one
+const PATH = args.rest.find((a) => a.startsWith('--path='))?.slice('--path='.length) ?? '/api/contacts/42';
+if (!PATH.startsWith('/')) {
+  console.error(`--path=${PATH} is invalid: accepted a path starting with / (e.g. /api/contacts?limit=50)`);
+  process.exit(2);
+}
 
 async function load(base, seconds, warmup, rate) {
   const argv = [LOAD, `${base}${PATH}`, String(connections), String(warmup), String(seconds)];
@@ -58,7 +70,9 @@ async function session(variant, target, phases) {
       const cpu = after.cpuUserMicros + after.cpuSystemMicros - before.cpuUserMicros - before.cpuSystemMicros;
       result[phase.name] = { ...r, serverCpuMicrosPerRequest: r.requests ? cpu / r.requests : NaN };
     }
-    result.maxRssBytes = (await getJson(`${base}/bench/stats`)).maxRssBytes;
+    const end = await getJson(`${base}/bench/stats`);
+    result.maxRssBytes = end.maxRssBytes;
+    result.memory = end; // heap breakdown, in the --json output
   } finally {
     await shutdown(started.child);
   }
@@ -67,7 +81,7 @@ async function session(variant, target, phases) {
   return result;
 }
 
-const target = await otlpTarget({ startStack: !args.quick });
+const target = await otlpTarget({ startStack: !args.quick, sink: args.rest.includes('--sink') });
 const list = variants(target.endpoint, args.with);
 const samples = Object.fromEntries(list.map((v) => [v.name, []]));
 let rate;
@@ -155,7 +169,7 @@ const section = [
     command: commandLine(),
     notes: [
       `${rounds} alternating round(s) (variant order rotates; each variant a fresh process per round) ${args.quick ? ' (QUICK setting: not a measurement)' : ' after one calibration run per variant'}.`,
-      `Load: autocannon ${connections} connections, GET ${PATH} (Express route with a param, JSON body). Saturation: ${warmupSeconds} s warm-up then ${saturationSeconds} s as fast as possible. Fixed rate: ${rate} req/s for ${rateSeconds} s (${args.quick ? 'fixed for the quick setting' : "half the slowest variant's calibration throughput"}), for latency without queueing.`,
+      `Load: autocannon ${connections} connections, GET ${PATH} (${PATH === '/api/contacts/42' ? 'Express route with a param, small JSON body' : 'see bench/fixtures/app.cjs'}). Saturation: ${warmupSeconds} s warm-up then ${saturationSeconds} s as fast as possible. Fixed rate: ${rate} req/s for ${rateSeconds} s (${args.quick ? 'fixed for the quick setting' : "half the slowest variant's calibration throughput"}), for latency without queueing.`,
       'Load generator and server are separate processes on the same 2 cores, competing the same way for every variant. Latency percentiles from every response\'s own timing (full resolution).',
       `OTLP target: ${target.description}.`,
       ...list.filter((v) => v.name !== 'bare').map((v) => `${v.label}: ${v.config}.`),

@@ -34,7 +34,7 @@ const extraEnv = Object.fromEntries(
   }),
 );
 
-const target = await otlpTarget({ startStack: !args.quick });
+const target = await otlpTarget({ startStack: !args.quick, sink: args.rest.includes('--sink') });
 const variant = variants(target.endpoint).find((v) => v.name === variantName);
 if (!variant) {
   await target.close();

@@ -26,15 +26,15 @@ async function once(variant) {
     const base = `http://127.0.0.1:${started.match[1]}`;
     await getJson(`${base}/api/contacts/1`);
     const stats = await getJson(`${base}/bench/stats`);
-    return { listenMs: started.ms, maxRssBytes: stats.maxRssBytes };
+    return { listenMs: started.ms, maxRssBytes: stats.maxRssBytes, cpuMs: (stats.cpuUserMicros + stats.cpuSystemMicros) / 1000 };
   } finally {
     await stop(started.child);
   }
 }
 
-const target = await otlpTarget({ startStack: !args.quick });
+const target = await otlpTarget({ startStack: !args.quick, sink: args.rest.includes('--sink') });
 const list = variants(target.endpoint, args.with);
-const samples = Object.fromEntries(list.map((v) => [v.name, { listenMs: [], maxRssBytes: [] }]));
+const samples = Object.fromEntries(list.map((v) => [v.name, { listenMs: [], maxRssBytes: [], cpuMs: [] }]));
 try {
   // one unrecorded round warms the file cache for every variant
   for (const v of list) await once(v);
@@ -44,6 +44,7 @@ try {
       const s = await once(v);
       samples[v.name].listenMs.push(s.listenMs);
       samples[v.name].maxRssBytes.push(s.maxRssBytes);
+      samples[v.name].cpuMs.push(s.cpuMs);
     }
     if (!args.quick) process.stderr.write(`startup: round ${r + 1}/${rounds}\r`);
   }
@@ -67,6 +68,7 @@ const rows = list.map((v) => {
     spread(s.listenMs, 1),
     v.name === 'bare' ? '' : `+${fixed(ms - bareMs, 1)}`,
     v.name === 'bare' ? '' : `${fixed(ms / bareMs, 2)}x`,
+    spread(s.cpuMs, 0),
     `${fixed(median(rss), 1)} (${fixed(min(rss), 1)}–${fixed(max(rss), 1)})`,
     v.name === 'bare' ? '' : `+${fixed(median(rss) - mib(bareRss), 1)}`,
   ];
@@ -86,13 +88,13 @@ const section = [
     command: commandLine(),
     notes: [
       `${rounds} alternating rounds (variant order rotates each round) after one unrecorded warm-up round${args.quick ? ' (QUICK setting: not a measurement)' : ''}.`,
-      'Time to first listen: wall clock from just before spawn to the app printing `LISTENING` from its `listen` callback. Peak RSS: the process\'s maxRSS (getrusage) after it has served its first request.',
+      'Time to first listen: wall clock from just before spawn to the app printing `LISTENING` from its `listen` callback. CPU: the process\'s user + system CPU time when it answers its first request (less sensitive than wall clock to other load on the machine). Peak RSS: the process\'s maxRSS (getrusage) after it has served its first request.',
       `OTLP target: ${target.description}.`,
       ...list.filter((v) => v.name !== 'bare').map((v) => `${v.label}: ${v.config}.`),
     ],
   }),
   '',
-  table(['Variant', 'Time to listen, ms: median (min–max)', 'Added, ms', 'Ratio to bare', 'Peak RSS, MiB: median (min–max)', 'RSS added, MiB'], rows),
+  table(['Variant', 'Time to listen, ms: median (min–max)', 'Added, ms', 'Ratio to bare', 'CPU to first response, ms', 'Peak RSS, MiB: median (min–max)', 'RSS added, MiB'], rows),
   '',
   targets,
 ].join('\n');

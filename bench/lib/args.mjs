@@ -6,6 +6,7 @@
 //   --json=FILE   also write the raw numbers as JSON (bench/results/ is git-ignored)
 //   --with='NAME=VALUE[;NAME=VALUE...]'  (start-up and HTTP) one more variant: ours with these
 //                 settings, to measure a proposed register default before it is changed (repeatable)
+//   --sink        (start-up, HTTP, profile) export to the local OTLP sink even when the stack is installed
 export function parseArgs(argv = process.argv.slice(2)) {
   try {
     return parse(argv);

@@ -6,24 +6,35 @@ import { ROOT } from './report.mjs';
 import { startAndWait, stop } from './proc.mjs';
 import { stackEnv, collectorMetrics, collectorUp, ensureStack, missingComponents } from './stack.mjs';
 
-/** `startStack: false` (the --quick setting) uses the collector only if it is already running. */
-export async function otlpTarget({ startStack = true } = {}) {
+/**
+ * `startStack: false` (the quick setting) uses the collector only if it is already running;
+ * `sink: true` (--sink) always uses the local sink (A/B runs that must not depend on the stack).
+ */
+export async function otlpTarget({ startStack = true, sink: forceSink = false } = {}) {
   const env = stackEnv();
   const missing = missingComponents();
-  const running = await collectorUp();
-  if (running || (missing.length === 0 && startStack)) {
-    const stack = await ensureStack();
-    const port = env.COLLECTOR_OTLP_HTTP_PORT;
-    return {
-      kind: 'collector',
-      endpoint: `http://127.0.0.1:${port}`,
-      description:
-        `the local stack's collector (otelcol-crm ${env.OTELCOL_VERSION}, otel-collector/config.yaml, exporting to Jaeger and OpenSearch on this machine) at http://127.0.0.1:${port}` +
-        (stack.started.length ? ` (${stack.started.join(', ')} started for this benchmark)` : ''),
-      /** Spans the collector accepted so far (its own :8888 metrics). */
-      spans: async () => (await collectorMetrics()).sum('otelcol_receiver_accepted_spans'),
-      close: stack.stop,
-    };
+  let why = missing.length
+    ? `the local stack is not installed (missing: ${missing.join(', ')}; \`npm run stack:install\`)`
+    : 'the collector is not running and the quick setting does not start it (`npm run stack`)';
+  if (forceSink) why = '--sink was given';
+  else if ((await collectorUp()) || (missing.length === 0 && startStack)) {
+    try {
+      const stack = await ensureStack();
+      const port = env.COLLECTOR_OTLP_HTTP_PORT;
+      return {
+        kind: 'collector',
+        endpoint: `http://127.0.0.1:${port}`,
+        description:
+          `the local stack's collector (otelcol-crm ${env.OTELCOL_VERSION}, otel-collector/config.yaml, exporting to Jaeger and OpenSearch on this machine) at http://127.0.0.1:${port}` +
+          (stack.started.length ? ` (${stack.started.join(', ')} started for this benchmark)` : ''),
+        /** Spans the collector accepted so far (its own :8888 metrics). */
+        spans: async () => (await collectorMetrics()).sum('otelcol_receiver_accepted_spans'),
+        close: stack.stop,
+      };
+    } catch (error) {
+      why = `the local stack did not start (${error.message})`;
+      console.error(`${why}; using a local OTLP sink instead`);
+    }
   }
   const sink = await startAndWait(process.execPath, [join(ROOT, 'bench', 'lib', 'otlp-sink.mjs')], {
     env: process.env,
@@ -35,10 +46,7 @@ export async function otlpTarget({ startStack = true } = {}) {
     kind: 'sink',
     endpoint: `http://127.0.0.1:${sinkPort}`,
     description:
-      `a LOCAL OTLP SINK (bench/lib/otlp-sink.mjs: decodes and counts, answers 200) at http://127.0.0.1:${sinkPort}, because ` +
-      (missing.length
-        ? `the local stack is not installed (missing: ${missing.join(', ')}; \`npm run stack:install\`)`
-        : 'the collector is not running and the quick setting does not start it (`npm run stack`)'),
+      `a LOCAL OTLP SINK (bench/lib/otlp-sink.mjs: decodes and counts, answers 200) at http://127.0.0.1:${sinkPort}, because ${why}`,
     spans: async () => (await (await fetch(`http://127.0.0.1:${sinkPort}/stats`)).json()).spans,
     close: () => stop(sink.child, 'SIGTERM'),
   };
