@@ -52,6 +52,17 @@ async function shutdown(child) {
   if (t === 'timeout') await stop(child, 'SIGKILL');
 }
 
+/** Spans the target has received; NaN (shown as n/a) if it stopped answering, e.g. the stack was stopped mid-run. */
+async function spansSoFar(target) {
+  try {
+    return await target.spans();
+  } catch {
+    targetLost = true;
+    return NaN;
+  }
+}
+let targetLost = false;
+
 async function session(variant, target, phases) {
   const started = await startAndWait(process.execPath, [...variant.nodeArgs, APP], {
     env: childEnv(variant, { PORT: '0' }),
@@ -60,7 +71,7 @@ async function session(variant, target, phases) {
     name: `app (${variant.name})`,
   });
   const base = `http://127.0.0.1:${started.match[1]}`;
-  const spansBefore = await target.spans();
+  const spansBefore = await spansSoFar(target);
   const result = {};
   try {
     for (const phase of phases) {
@@ -77,7 +88,7 @@ async function session(variant, target, phases) {
     await shutdown(started.child);
   }
   await sleep(300); // the last export lands
-  result.spansExported = (await target.spans()) - spansBefore;
+  result.spansExported = (await spansSoFar(target)) - spansBefore;
   return result;
 }
 
@@ -171,7 +182,7 @@ const section = [
       `${rounds} alternating round(s) (variant order rotates; each variant a fresh process per round) ${args.quick ? ' (QUICK setting: not a measurement)' : ' after one calibration run per variant'}.`,
       `Load: autocannon ${connections} connections, GET ${PATH} (${PATH === '/api/contacts/42' ? 'Express route with a param, small JSON body' : 'see bench/fixtures/app.cjs'}). Saturation: ${warmupSeconds} s warm-up then ${saturationSeconds} s as fast as possible. Fixed rate: ${rate} req/s for ${rateSeconds} s (${args.quick ? 'fixed for the quick setting' : "half the slowest variant's calibration throughput"}), for latency without queueing.`,
       'Load generator and server are separate processes on the same 2 cores, competing the same way for every variant. Latency percentiles from every response\'s own timing (full resolution).',
-      `OTLP target: ${target.description}.`,
+      `OTLP target: ${target.description}${targetLost ? ' (IT STOPPED ANSWERING DURING THE RUN: exports failed for part of it)' : ''}.`,
       ...list.filter((v) => v.name !== 'bare').map((v) => `${v.label}: ${v.config}.`),
     ],
   }),

@@ -2,7 +2,7 @@
 // versions header, and the append to BENCHMARKS.md at the repository root.
 import { appendFileSync, existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
-import { cpus, totalmem, release, platform, arch } from 'node:os';
+import { cpus, totalmem, release, platform, arch, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 
 export const ROOT = new URL('../..', import.meta.url).pathname.replace(/\/$/, '');
@@ -56,7 +56,7 @@ export function header(title, { command, extraVersions = {}, notes = [] }) {
   return [
     `### ${title}: ${new Date().toISOString().replace(/\.\d+Z$/, 'Z')}`,
     '',
-    `- Machine: ${machine()}`,
+    `- Machine: ${machine()}; load average ${loadavg().map((l) => l.toFixed(2)).join(' / ')} (1/5/15 min) when the table was written`,
     `- Versions: ${Object.entries(v).map(([k, val]) => `${k} ${val}`).join(', ')}`,
     `- Command: \`${command}\``,
     ...notes.map((n) => `- ${n}`),

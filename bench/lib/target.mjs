@@ -19,7 +19,8 @@ export async function otlpTarget({ startStack = true, sink: forceSink = false } 
   if (forceSink) why = '--sink was given';
   else if ((await collectorUp()) || (missing.length === 0 && startStack)) {
     try {
-      const stack = await ensureStack();
+      // quick: the running collector as it is; full: its backends too (started if down)
+      const stack = startStack ? await ensureStack() : { started: [], stop: async () => {} };
       const port = env.COLLECTOR_OTLP_HTTP_PORT;
       return {
         kind: 'collector',
