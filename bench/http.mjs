@@ -179,7 +179,7 @@ const section = [
   header('HTTP', {
     command: commandLine(),
     notes: [
-      `${rounds} alternating round(s) (variant order rotates; each variant a fresh process per round) ${args.quick ? ' (QUICK setting: not a measurement)' : ' after one calibration run per variant'}.`,
+      `${rounds} alternating round(s) (variant order rotates; each variant a fresh process per round)${args.quick ? ' (QUICK setting: not a measurement)' : ', after one calibration run per variant'}.`,
       `Load: autocannon ${connections} connections, GET ${PATH} (${PATH === '/api/contacts/42' ? 'Express route with a param, small JSON body' : 'see bench/fixtures/app.cjs'}). Saturation: ${warmupSeconds} s warm-up then ${saturationSeconds} s as fast as possible. Fixed rate: ${rate} req/s for ${rateSeconds} s (${args.quick ? 'fixed for the quick setting' : "half the slowest variant's calibration throughput"}), for latency without queueing.`,
       'Load generator and server are separate processes on the same 2 cores, competing the same way for every variant. Latency percentiles from every response\'s own timing (full resolution).',
       `OTLP target: ${target.description}${targetLost ? ' (IT STOPPED ANSWERING DURING THE RUN: exports failed for part of it)' : ''}.`,

@@ -79,7 +79,11 @@ export function publish(section, args, raw) {
     mkdirSync(dirname(args.json), { recursive: true });
     writeFileSync(args.json, JSON.stringify(raw, null, 2));
   }
-  if (!args.record) return;
+  if (args.record) appendSection(section);
+}
+
+/** Appends a section under "## Results" in BENCHMARKS.md (created if missing). */
+export function appendSection(section) {
   if (!existsSync(BENCHMARKS_MD)) writeFileSync(BENCHMARKS_MD, '# Benchmarks\n\n## Results\n');
   const current = readFileSync(BENCHMARKS_MD, 'utf8');
   if (!current.includes('\n## Results')) appendFileSync(BENCHMARKS_MD, '\n## Results\n');

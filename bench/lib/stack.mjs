@@ -38,9 +38,9 @@ export function opensearchUp() {
   return ok(`http://127.0.0.1:${stackEnv().OPENSEARCH_PORT}/_cluster/health`);
 }
 
-/** Parsed Prometheus text from the collector's telemetry port; sum(name) adds every series of a metric. */
-export async function collectorMetrics() {
-  const r = await fetch(`http://127.0.0.1:${stackEnv().COLLECTOR_TELEMETRY_PORT}/metrics`, { signal: AbortSignal.timeout(5000) });
+/** Parsed Prometheus text from a collector's telemetry port (default: the stack's); sum(name) adds every series of a metric. */
+export async function collectorMetrics(port = stackEnv().COLLECTOR_TELEMETRY_PORT) {
+  const r = await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(5000) });
   if (!r.ok) throw new Error(`collector metrics: HTTP ${r.status}`);
   const text = await r.text();
   const series = [];

@@ -102,7 +102,12 @@ test('collector: the result table, or a table saying clearly why it did not run'
     assert.ok(rows.includes('spans/s') && rows.includes('log records/s'));
     assert.match(run.stdout, /not installed|not running|not available/);
   } else {
-    assert.ok(rows.includes('highest sustained spans/s'), `no result row in ${rows.join(', ')}`);
+    // the quick setting runs the isolated setup: a private collector and in-memory Jaeger
+    assert.ok(rows.includes('isolated: highest sustained spans/s'), `no result row in ${rows.join(', ')}`);
+    const step = found[0]!.slice(1)[0]!;
+    assert.ok(Number(step[3]) > 0, `the private collector accepted no spans: ${step.join(' | ')}`);
+    assert.equal(step[4], '0', 'refused spans');
+    assert.equal(step[5], '0', 'send failures');
   }
 });
 
