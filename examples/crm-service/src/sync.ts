@@ -29,8 +29,6 @@ export class SyncRecordRejected extends Error {
 
 export async function runSync(store: Store, req: SyncRequest): Promise<SyncResult> {
   const started = performance.now();
-  const seen = store.synced.get(req.source) ?? new Set<string>();
-  store.synced.set(req.source, seen);
   let failed = 0;
   let successful = 0;
   const errors: string[] = [];
@@ -44,7 +42,7 @@ export async function runSync(store: Store, req: SyncRequest): Promise<SyncResul
       if (errors.length < 5) errors.push(`record ${recordId} rejected by ${req.source}: missing company`);
       continue;
     }
-    seen.add(recordId);
+    store.synced.set(`${req.source}:${recordId}`, true);
     successful++;
   }
   return {
