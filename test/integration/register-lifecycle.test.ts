@@ -116,15 +116,22 @@ describe('point 10: never break the app', () => {
   });
 
   test('a full queue drops and counts instead of growing', async () => {
-    const port = await freePort();
-    const a = await app(
-      { OTEL_SERVICE_NAME: 'queue-app', OTEL_BSP_MAX_QUEUE_SIZE: '20', OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '10', OTEL_BSP_SCHEDULE_DELAY: '60000', OTEL_EXPORTER_OTLP_TIMEOUT: '500' },
-      `http://127.0.0.1:${port}`,
-    );
-    await Promise.all(Array.from({ length: 40 }, (_, i) => get(`${a.base}/leads/${i}`)));
-    const samples = await scrape(a.metricsUrl);
-    assert.ok(total(samples, 'crm_otel_dropped_total', { signal: 'traces', reason: 'queue_full' }) > 0, 'queue_full drops counted');
-    assert.ok(total(samples, 'crm_otel_queue_items', { signal: 'traces' }) <= 20, 'queue stays within its bound');
+    // A collector that never answers: the first batch stays in flight, the queue fills behind it.
+    const stalled = await new OtlpReceiver().start();
+    stalled.stall = true;
+    try {
+      const a = await app(
+        { OTEL_SERVICE_NAME: 'queue-app', OTEL_BSP_MAX_QUEUE_SIZE: '20', OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '10', OTEL_EXPORTER_OTLP_TIMEOUT: '30000' },
+        stalled.endpoint,
+      );
+      await Promise.all(Array.from({ length: 40 }, (_, i) => get(`${a.base}/leads/${i}`)));
+      const samples = await scrape(a.metricsUrl);
+      assert.ok(total(samples, 'crm_otel_dropped_total', { signal: 'traces', reason: 'queue_full' }) > 0, 'queue_full drops counted');
+      assert.ok(total(samples, 'crm_otel_queue_items', { signal: 'traces' }) <= 20, 'queue stays within its bound');
+      await a.stop();
+    } finally {
+      await stalled.stop();
+    }
   });
 
   test('OTEL_SDK_DISABLED=true loads nothing', async () => {
