@@ -29,13 +29,19 @@ test('the demo serves traffic, shows business metrics on /metrics and exits 0 af
   assert.match(out, /OpenSearch\s+http:\/\/localhost:\d+/);
   let leads = 0;
   let routes: string[] = [];
+  let lastError = '';
   for (let i = 0; i < 40 && leads === 0; i++) {
     await new Promise((r) => setTimeout(r, 100));
-    const samples = await scrape(`http://127.0.0.1:${crmMetrics}/metrics`);
-    leads = total(samples, 'leads_created_total');
-    routes = samples.filter((s) => s.name === 'http_server_request_duration_count').map((s) => s.labels['http_route'] ?? '');
+    try {
+      const samples = await scrape(`http://127.0.0.1:${crmMetrics}/metrics`);
+      leads = total(samples, 'leads_created_total');
+      routes = samples.filter((s) => s.name === 'http_server_request_duration_count').map((s) => s.labels['http_route'] ?? '');
+    } catch (error) {
+      lastError = (error as Error).message; // the metrics endpoint may open a moment after the app
+    }
   }
-  assert.ok(leads > 0, `leads_created_total on :${crmMetrics}/metrics is ${leads}`);
+  assert.doesNotMatch(out, /could not listen on/, 'the metrics port was free (another process on it would answer instead)');
+  assert.ok(leads > 0, `leads_created_total on :${crmMetrics}/metrics is ${leads} ${lastError}`);
   assert.ok(routes.includes('/api/leads'), `HTTP server histogram has route /api/leads (routes: ${routes.join(', ')})`);
   const enrichment = await scrape(`http://127.0.0.1:${crmMetrics + 1}/metrics`);
   assert.ok(total(enrichment, 'http_server_request_duration_count', { http_route: '/v1/companies/:domain' }) > 0, 'the enrichment service served lookups');
