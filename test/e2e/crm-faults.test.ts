@@ -112,6 +112,19 @@ async function queuesEmpty(metricsPort: number): Promise<void> {
   }, { what: `empty export queues on :${metricsPort}`, timeoutMs: 60_000, intervalMs: 500 });
 }
 
+/**
+ * Waits until the collector's Jaeger exporter queue is empty (its own otelcol_exporter_queue_size
+ * on COLLECTOR_TELEMETRY_PORT): spans queue behind older ones, so a count taken earlier would
+ * only measure the backlog (e.g. of another load on the same stack).
+ */
+async function jaegerQueueDrained(timeoutMs = 300_000): Promise<void> {
+  await waitFor(async () => {
+    const s = await scrape(`http://127.0.0.1:${stackPort('COLLECTOR_TELEMETRY_PORT')}/metrics`);
+    const queued = s.filter((x) => x.name === 'otelcol_exporter_queue_size' && x.labels['exporter'] === 'otlp/jaeger');
+    return queued.length > 0 && queued.every((x) => x.value === 0);
+  }, { what: "the collector's Jaeger exporter queue to drain", timeoutMs, intervalMs: 1000 });
+}
+
 async function lead(base: string, source = 'event'): Promise<{ leadId: string; traceId: string }> {
   const tp = newTraceParent();
   const r = await api<{ id: string }>(base, 'POST', '/api/leads', { name: 'Fault Lead', email: 'fault@acme.com', company: 'Acme', source }, { traceparent: tp.header });
@@ -136,6 +149,7 @@ const count = (text: string, re: RegExp): number => (text.match(new RegExp(re.so
 
 before(async () => {
   demo = await startDemoServices({ runId: RUN, env: FAST_EXPORT });
+  await jaegerQueueDrained();
   // A probe request measures how many spans and log records one lead creation makes.
   const probe = await lead(demo.crm.base);
   await waitFor(async () => {
@@ -215,6 +229,7 @@ describe('faults', () => {
     const droppedLogs = { crm: after0.crm.droppedLogs - before0.crm.droppedLogs, enrichment: after0.enrichment.droppedLogs - before0.enrichment.droppedLogs };
     const wantSpans = expectSpans('crm-service') + expectSpans('crm-enrichment') - droppedSpans.crm - droppedSpans.enrichment;
     const wantLogs = expectLogs('crm-service') + expectLogs('crm-enrichment') - droppedLogs.crm - droppedLogs.enrichment;
+    await jaegerQueueDrained();
     let spans: Record<string, number> = {};
     await countSettled(async () => {
       spans = await spansInJaeger(traceIds);
@@ -305,6 +320,7 @@ describe('faults', () => {
   });
 
   test('Jaeger restarted mid-run: all spans of the run are present afterwards', async () => {
+    await jaegerQueueDrained();
     let restartSeconds = 0;
     const sent = await leadsWhile(
       demo.crm.base,
@@ -320,15 +336,18 @@ describe('faults', () => {
     );
     const traceIds = sent.map((s) => s.traceId);
     const expected = traceIds.length * ((perLead.spans['crm-service'] ?? 0) + (perLead.spans['crm-enrichment'] ?? 0));
+    await queuesEmpty(demo.crm.metricsPort);
+    await jaegerQueueDrained();
     const found = await countSettled(async () => {
       const c = await spansInJaeger(traceIds);
       return (c['crm-service'] ?? 0) + (c['crm-enrichment'] ?? 0);
-    }, expected, 120_000, 45_000);
+    }, expected, 60_000, 20_000);
     recordResult('jaegerRestart', { traces: traceIds.length, spansExpected: expected, spansFound: found, lost: expected - found, jaegerRestartSeconds: restartSeconds });
     assert.equal(found, expected);
   });
 
   test('collector killed with SIGKILL and restarted: what it had accepted is delivered (persistent queue)', async () => {
+    await jaegerQueueDrained();
     // Jaeger down first, so the spans the collector accepts wait in its queue on disk.
     await stackStop('jaeger');
     const dropped0 = await registerCounters(demo.crm.metricsPort);
@@ -342,12 +361,13 @@ describe('faults', () => {
     await stackStop({ kill: true }, 'collector');
     await stackStart('collector');
     await stackStart('jaeger');
+    await jaegerQueueDrained();
     const traceIds = sent.map((s) => s.traceId);
     const expected = traceIds.length * ((perLead.spans['crm-service'] ?? 0) + (perLead.spans['crm-enrichment'] ?? 0));
     const found = await countSettled(async () => {
       const c = await spansInJaeger(traceIds);
       return (c['crm-service'] ?? 0) + (c['crm-enrichment'] ?? 0);
-    }, expected, 120_000, 45_000);
+    }, expected, 60_000, 20_000);
     recordResult('collectorSigkill', { spansAccepted: expected, spansFound: found, lost: expected - found });
     assert.equal(expected - found, 0, `${expected - found} of ${expected} accepted spans lost`);
   });
@@ -376,7 +396,7 @@ describe('faults', () => {
     const exitMs = Date.now() - t;
     const leadIds = sent.map((s) => s.leadId);
     const docs = await countSettled(() => businessDocs(leadIds), N, 60_000);
-    // Jaeger may be behind (the collector's queue drains a backlog after the earlier tests): wait longer.
+    await jaegerQueueDrained();
     const traces = await countSettled(async () => {
       let n = 0;
       for (const s of sent) {
@@ -384,7 +404,7 @@ describe('faults', () => {
         if (tr?.spans.some((sp) => serviceOf(tr, sp) === 'crm-service' && sp.operationName === 'POST /api/leads')) n++;
       }
       return n;
-    }, N, 180_000, 90_000);
+    }, N, 60_000, 20_000);
     recordResult('sigtermAfterEvents', { events: N, exitCode: exit.code, exitMs, businessEventsDelivered: docs, tracesDelivered: traces });
     assert.equal(exit.code, 143);
     assert.ok(exitMs <= 5000, `exited ${exitMs} ms after SIGTERM`);
