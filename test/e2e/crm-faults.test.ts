@@ -312,7 +312,7 @@ describe('faults', () => {
       eventsFound: found,
       lost: leadIds.length - found,
       opensearchRestartSeconds: outage.restartSeconds,
-      secondsUntilAllPresentAfterRestart: catchUpSeconds,
+      secondsWaitedAfterRestart: catchUpSeconds,
       appDroppedLogs: dropped1.droppedLogs - dropped0.droppedLogs,
     });
     assert.equal(found, leadIds.length, `${leadIds.length - found} business events lost`);
