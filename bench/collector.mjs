@@ -137,6 +137,7 @@ async function step(target, signal, rate) {
   ];
   let generatorError = '';
   let generatorFailed = 0;
+  let generatorSeconds = stepSeconds; // the blaster reports how long it took to send its share
   if (generator === 'telemetrygen') {
     await run(tg.path, argv, { timeoutMs: (stepSeconds + 60) * 1000 }).catch((e) => (generatorError = e.message.split('\n')[0]));
   } else {
@@ -147,6 +148,7 @@ async function step(target, signal, rate) {
     if (out) {
       const g = JSON.parse(out.trim().split('\n').pop());
       generatorFailed = g.failed;
+      generatorSeconds = g.seconds;
       if (g.failed) generatorError = `${g.failed} items answered with an error (HTTP ${Object.keys(g.statusCodes).join(', ')})`;
     }
   }
@@ -164,7 +166,9 @@ async function step(target, signal, rate) {
   const d = {
     rate,
     accepted,
-    acceptedPerSecond: accepted / stepSeconds,
+    // over the time the generator actually took: if it fell behind, the rate is lower than offered
+    acceptedPerSecond: accepted / Math.max(stepSeconds, generatorSeconds),
+    generatorSeconds,
     refused: after.refused - before.refused,
     failed: after.failed - before.failed,
     enqueueFailed: after.enqueueFailed - before.enqueueFailed,
@@ -188,7 +192,15 @@ async function step(target, signal, rate) {
 }
 
 async function ladder(target, signal, rates, results, notes) {
-  const backlog = await waitForEmptyQueue(target, signal);
+  let backlog;
+  try {
+    backlog = await waitForEmptyQueue(target, signal);
+  } catch (error) {
+    const reason = `the collector stopped answering before the ${signal} steps (${error.cause?.code ?? error.message})`;
+    console.error(reason);
+    results.push({ setup: target.name, signal, rate: rates[0], accepted: 0, acceptedPerSecond: 0, refused: 0, failed: 0, enqueueFailed: 0, undelivered: 0, drainSeconds: NaN, collectorCores: NaN, machineBusy: NaN, ok: false, reasons: [reason], broken: true });
+    return;
+  }
   if (backlog > 0) notes.push(`${target.name}: ${backlog} ${signal} batches were still queued from earlier load after ${BACKLOG_WAIT_S} s; the ${signal} steps started anyway.`);
   for (const rate of rates) {
     if (!args.quick) process.stderr.write(`collector (${target.name}): ${signal} at ${rate}/s        \r`);
