@@ -93,7 +93,7 @@ async function session(variant, target, phases) {
 }
 
 const target = await otlpTarget({ startStack: !args.quick, sink: args.rest.includes('--sink') });
-const list = variants(target.endpoint, args.with);
+const list = variants(target.endpoint, args.with, args.preload);
 const samples = Object.fromEntries(list.map((v) => [v.name, []]));
 let rate;
 try {

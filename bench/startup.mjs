@@ -33,7 +33,7 @@ async function once(variant) {
 }
 
 const target = await otlpTarget({ startStack: !args.quick, sink: args.rest.includes('--sink') });
-const list = variants(target.endpoint, args.with);
+const list = variants(target.endpoint, args.with, args.preload);
 const samples = Object.fromEntries(list.map((v) => [v.name, { listenMs: [], maxRssBytes: [], cpuMs: [] }]));
 try {
   // one unrecorded round warms the file cache for every variant

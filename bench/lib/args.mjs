@@ -6,6 +6,8 @@
 //   --json=FILE   also write the raw numbers as JSON (bench/results/ is git-ignored)
 //   --with='NAME=VALUE[;NAME=VALUE...]'  (start-up and HTTP) one more variant: ours with these
 //                 settings, to measure a proposed register default before it is changed (repeatable)
+//   --preload=X   (start-up and HTTP) one more variant: `node --require X` with ours' settings, e.g. a
+//                 bundled build of the register to compare with today's (repeatable)
 //   --sink        (start-up, HTTP, profile) export to the local OTLP sink even when the stack is installed
 export function parseArgs(argv = process.argv.slice(2)) {
   try {
@@ -17,7 +19,7 @@ export function parseArgs(argv = process.argv.slice(2)) {
 }
 
 function parse(argv) {
-  const out = { quick: false, record: true, require: false, runs: undefined, json: undefined, with: [], rest: [] };
+  const out = { quick: false, record: true, require: false, runs: undefined, json: undefined, with: [], preload: [], rest: [] };
   for (const a of argv) {
     if (a === '--quick') out.quick = true;
     else if (a === '--no-record') out.record = false;
@@ -28,6 +30,11 @@ function parse(argv) {
       out.runs = n;
     } else if (a.startsWith('--json=')) out.json = a.slice('--json='.length);
     else if (a.startsWith('--with=')) out.with.push(parseEnvList(a.slice('--with='.length)));
+    else if (a.startsWith('--preload=')) {
+      const path = a.slice('--preload='.length);
+      if (!path) throw new Error('--preload= is invalid: accepted --preload=<module or file for node --require>');
+      out.preload.push(path);
+    }
     else out.rest.push(a);
   }
   return out;

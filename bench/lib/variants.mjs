@@ -13,9 +13,10 @@ const DETECTORS = 'env,host,os,process,container,serviceinstance';
 /**
  * @param endpoint OTLP/HTTP base URL (collector or local sink)
  * @param withEnvs extra variants: ours with these settings added (--with)
+ * @param preloads extra variants: another preload with ours' settings (--preload)
  * @returns [{ name, label, nodeArgs, env, config }]
  */
-export function variants(endpoint, withEnvs = []) {
+export function variants(endpoint, withEnvs = [], preloads = []) {
   const common = { OTEL_SERVICE_NAME: 'bench-app', OTEL_EXPORTER_OTLP_ENDPOINT: endpoint };
   const list = [
     {
@@ -58,6 +59,15 @@ export function variants(endpoint, withEnvs = []) {
       nodeArgs: ours.nodeArgs,
       env: { ...ours.env, ...extra },
       config: `as @crm/otel-register, plus ${text}`,
+    });
+  });
+  preloads.forEach((path, i) => {
+    list.push({
+      name: `preload+${i + 1}`,
+      label: `--require ${path}`,
+      nodeArgs: ['--require', path],
+      env: ours.env,
+      config: `--require ${path} with @crm/otel-register's settings`,
     });
   });
   return list;
