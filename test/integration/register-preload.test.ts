@@ -103,6 +103,8 @@ describe('point 5: instrumentations', () => {
     });
     assert.ok(types.includes('request_handler'), `handler span present: ${types}`);
     assert.ok(!types.includes('middleware'), `no middleware spans: ${types}`);
+    const routerSpans = receiver.spans.filter((s) => s.traceId === server.traceId && s.scope.includes('instrumentation-router'));
+    assert.equal(routerSpans.length, 0, 'Express 5 layers are not wrapped a second time by instrumentation-router');
   });
 
   test('instrumentations load only for modules the app requires; fs/dns/net are off', async () => {

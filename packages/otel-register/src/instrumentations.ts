@@ -111,6 +111,11 @@ export function setupInstrumentations(config: Config, esm: boolean): Instrumenta
   const load = (entry: MapEntry): void => {
     if (loaded.includes(entry.name)) return;
     loaded.push(entry.name);
+    // Express 5 is built on `router`: instrumentation-express already covers its layers, and
+    // instrumentation-router would wrap them a second time (2-3 more spans per request).
+    if (entry.name === 'express' && !config.instrumentations.enabled?.includes('router')) {
+      for (const [m, list] of waitingByModule) if (list.some((e) => e.name === 'router')) waitingByModule.delete(m);
+    }
     try {
       const mod = requireFromAutoInstrumentations<Record<string, InstrumentationClass>>(entry.pkg);
       const Cls = mod[entry.exportName];

@@ -40,16 +40,24 @@ export function createRedactor(cfg: Config['redaction']): Redactor {
         queryKeys.has(safeDecode(key).toLowerCase()) ? `${sep}${key}=${REDACTED}` : whole,
       );
     }
-    if (out.length > 6) out = out.replace(AUTH_SCHEME, `$1 ${REDACTED}`);
+    // "<scheme> <credentials>" needs a space: URLs, routes and ids never have one.
+    if (out.includes(' ')) out = out.replace(AUTH_SCHEME, `$1 ${REDACTED}`);
     if (cfg.emails && (out.includes('@') || out.includes('%40'))) out = out.replace(EMAIL, REDACTED_EMAIL);
     return out;
   };
 
+  // Attribute keys are a small, repeating set: decide once per key.
+  const secretKeyCache = new Map<string, boolean>();
   const isSecretKey = (key: string): boolean => {
-    const header = HEADER_ATTRIBUTE.exec(key);
-    if (header?.[1] !== undefined) return headerNames.has(normalise(header[1]));
-    const dot = key.lastIndexOf('.');
-    return secretKeys.has(normalise(dot >= 0 ? key.slice(dot + 1) : key));
+    let secret = secretKeyCache.get(key);
+    if (secret === undefined) {
+      const header = HEADER_ATTRIBUTE.exec(key);
+      const dot = key.lastIndexOf('.');
+      secret =
+        header?.[1] !== undefined ? headerNames.has(normalise(header[1])) : secretKeys.has(normalise(dot >= 0 ? key.slice(dot + 1) : key));
+      if (secretKeyCache.size < 10_000) secretKeyCache.set(key, secret);
+    }
+    return secret;
   };
 
   const walk = (key: string, v: Value, depth: number): Value => {
