@@ -151,11 +151,12 @@ describe('point 6: resource', () => {
   });
 
   test('OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES win', async () => {
-    const a = await app('crm-app.cjs', { OTEL_SERVICE_NAME: 'named', OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment.name=prod,team=crm' });
+    const a = await app('crm-app.cjs', { OTEL_SERVICE_NAME: 'named', OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment.name=prod,team=crm,service.instance.id=pod-7' });
     await get(`${a.base}/leads/5`);
     const span = await receiver.waitFor('named span', () => receiver.spans.find((s) => s.resource['service.name'] === 'named'));
     assert.equal(span.resource['deployment.environment.name'], 'prod');
     assert.equal(span.resource['team'], 'crm');
+    assert.equal(span.resource['service.instance.id'], 'pod-7', 'a user-set instance id is not replaced');
   });
 });
 

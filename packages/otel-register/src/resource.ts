@@ -101,7 +101,10 @@ export function buildResource(config: Config, env: NodeJS.ProcessEnv = process.e
     'deployment.environment.name': env['NODE_ENV'] ?? 'development',
   };
   if (app.version) defaults['service.version'] = app.version;
-  const detected = detectResources({ detectors: config.resourceDetectors.flatMap(detector) });
+  // Later detectors win: OTEL_RESOURCE_ATTRIBUTES (env) goes last so that what the user sets,
+  // e.g. service.instance.id, is never replaced by a detected value.
+  const names = [...config.resourceDetectors.filter((d) => d !== 'env'), ...config.resourceDetectors.filter((d) => d === 'env')];
+  const detected = detectResources({ detectors: names.flatMap(detector) });
   const named = config.serviceName ? resourceFromAttributes({ 'service.name': config.serviceName }) : undefined;
   const merged = resourceFromAttributes(defaults).merge(detected);
   const serviceName = config.serviceName ?? envServiceName(env) ?? defaults['service.name']!;
