@@ -54,14 +54,14 @@ const SIGNALS = {
   traces: {
     label: 'spans',
     unit: 'spans',
-    exporters: (labels) => labels.includes('exporter="otlp/jaeger"'),
+    dataType: 'traces',
     // 1 root + 4 children per trace; telemetrygen's rate limit counts every span
     argv: () => ['traces', '--child-spans', '4'],
   },
   logs: {
     label: 'log records',
     unit: 'log_records',
-    exporters: (labels) => labels.includes('exporter="opensearch/'),
+    dataType: 'logs',
     argv: () => ['logs', '--body', 'contact 42 updated by user 7'],
   },
 };
@@ -102,10 +102,11 @@ async function counters(target, signal) {
   return {
     accepted: m.sum(`otelcol_receiver_accepted_${s.unit}`),
     refused: m.sum(`otelcol_receiver_refused_${s.unit}`),
-    sent: m.sum(`otelcol_exporter_sent_${s.unit}`, s.exporters),
-    failed: m.sum(`otelcol_exporter_send_failed_${s.unit}`, s.exporters),
-    enqueueFailed: m.sum(`otelcol_exporter_enqueue_failed_${s.unit}`, s.exporters),
-    queue: m.sum('otelcol_exporter_queue_size', s.exporters),
+    // every exporter of the signal (metric names are per signal; exporter names may change in config.yaml)
+    sent: m.sum(`otelcol_exporter_sent_${s.unit}`),
+    failed: m.sum(`otelcol_exporter_send_failed_${s.unit}`),
+    enqueueFailed: m.sum(`otelcol_exporter_enqueue_failed_${s.unit}`),
+    queue: m.sum('otelcol_exporter_queue_size', (labels) => labels.includes(`data_type="${s.dataType}"`)),
     cpuSeconds: m.sum('otelcol_process_cpu_seconds'),
   };
 }
@@ -263,7 +264,8 @@ async function startIsolated() {
 }
 
 async function startHealthy(bin, argv, extraEnv, healthUrl, name) {
-  const child = (await startAndWait('bash', ['-c', 'echo started; exec "$0" "$@"', bin, ...argv], { env: { ...process.env, ...extraEnv }, ready: /^started$/, name })).child;
+  const started = await startAndWait('bash', ['-c', 'echo started; exec "$0" "$@"', bin, ...argv], { env: { ...process.env, ...extraEnv }, ready: /^started$/, name });
+  const child = started.child;
   const deadline = Date.now() + 30_000;
   for (;;) {
     try {
@@ -275,7 +277,11 @@ async function startHealthy(bin, argv, extraEnv, healthUrl, name) {
     }
     if (child.exitCode !== null || Date.now() > deadline) {
       await stop(child);
-      throw new Error(`${name} did not become healthy at ${healthUrl}`);
+      // the last error line says why (e.g. a component in config.yaml that the installed binary lacks)
+      const lines = started.stderr().trim().split('\n');
+      const at = lines.findLastIndex((l) => /error/i.test(l));
+      const why = at >= 0 ? lines.slice(at, at + 3).join(' ').replace(/\s+/g, ' ').slice(0, 400) : '';
+      throw new Error(`${name} did not become healthy at ${healthUrl}${why ? `: ${why}` : ''}`);
     }
     await sleep(300);
   }
