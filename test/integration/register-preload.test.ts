@@ -46,6 +46,9 @@ describe('point 1: preload with --require and --import', () => {
       return list.length > 0 && list;
     });
     assert.ok(express.every((s) => s.parentSpanId !== ''), 'express spans have parents');
+    await new Promise((r) => setTimeout(r, 300));
+    const router = receiver.spans.filter((s) => s.traceId === server.traceId && s.scope.includes('instrumentation-router'));
+    assert.equal(router.length, 0, 'no duplicate router spans under ESM either');
   });
 });
 

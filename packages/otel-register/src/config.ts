@@ -289,8 +289,9 @@ export function readConfig(options: RegisterOptions = {}, knownInstrumentations:
       enabled: knownList(r, 'OTEL_NODE_ENABLED_INSTRUMENTATIONS', knownInstrumentations),
       disabled: knownList(r, 'OTEL_NODE_DISABLED_INSTRUMENTATIONS', knownInstrumentations) ?? [],
     },
-    expressLayers:
-      knownList(r, 'CRM_OTEL_EXPRESS_LAYERS', ['router', 'middleware', 'request_handler']) ?? [...DEFAULTS.expressLayers],
+    expressLayers: (
+      knownList(r, 'CRM_OTEL_EXPRESS_LAYERS', ['router', 'middleware', 'request_handler', 'none']) ?? [...DEFAULTS.expressLayers]
+    ).filter((l) => l !== 'none'),
     resourceDetectors: detectors,
     redaction: {
       headers: lower([...DEFAULTS.redactHeaders, ...(options.redactHeaders ?? r.list('CRM_OTEL_REDACT_HEADERS') ?? [])]),

@@ -111,9 +111,7 @@ export function setupInstrumentations(config: Config, esm: boolean): Instrumenta
   const load = (entry: MapEntry): void => {
     if (loaded.includes(entry.name)) return;
     loaded.push(entry.name);
-    // Express 5 is built on `router`: instrumentation-express already covers its layers, and
-    // instrumentation-router would wrap them a second time (2-3 more spans per request).
-    if (entry.name === 'express' && !config.instrumentations.enabled?.includes('router')) {
+    if (entry.name === 'express' && expressCoversRouter) {
       for (const [m, list] of waitingByModule) if (list.some((e) => e.name === 'router')) waitingByModule.delete(m);
     }
     try {
@@ -127,8 +125,13 @@ export function setupInstrumentations(config: Config, esm: boolean): Instrumenta
     }
   };
 
+  // Express 5 is built on `router`: instrumentation-express already covers its layers, and
+  // instrumentation-router would wrap them a second time (2-3 more spans per request).
+  const expressCoversRouter = enabled.has('express') && !config.instrumentations.enabled?.includes('router');
+
   for (const entry of MAP) {
     if (!enabled.has(entry.name)) continue;
+    if (esm && entry.name === 'router' && expressCoversRouter && resolvableFromApp('express')) continue;
     if (entry.modules.length === 0) {
       if (ALWAYS.has(entry.name) || config.instrumentations.enabled?.includes(entry.name)) load(entry);
     } else if (esm && entry.modules.some(resolvableFromApp)) {
