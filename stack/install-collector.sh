@@ -5,18 +5,22 @@
 #   bash stack/install-collector.sh
 #
 # Result: ${CRM_STACK_HOME:-$HOME/.cache/crm-otel-kit}/bin/otelcol-crm
-# The build directory is keyed by a hash of the manifest and OTELCOL_VERSION, so a second run
-# with nothing changed is a no-op. Needs only the `go` command and the Go module proxy.
+# The build directory is keyed by a hash of OTELCOL_VERSION, the manifest and the sources of the
+# kit's own components (otel-collector/components/), so a second run with nothing changed is a
+# no-op and any change to them rebuilds. Needs only the `go` command and the Go module proxy.
 set -euo pipefail
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 stack_env="$repo_root/stack/stack.env"
 manifest="$repo_root/otel-collector/builder-config.yaml"
+# The kit's own components (local Go modules the manifest names with `path:`).
+components_dir="$repo_root/otel-collector/components"
+local_module_prefix="crm-otel-kit.local/"
 stack_home="${CRM_STACK_HOME:-$HOME/.cache/crm-otel-kit}"
 
 # The go.sum that the manifest below resolves to (see the GOSUMDB note further down).
 pinned_version="0.141.0"
-pinned_gosum_sha256="7e1858a252b2bfed674b3f74998270d6b83c1b11bd90eb99b592301278245bd9"
+pinned_gosum_sha256="b0e0cc72a14e0fba7f6b2164e912fe56036bc07d9d2c6d7948e4bb55610fb1f4"
 
 log() { printf '[install-collector] %s\n' "$*"; }
 die() { printf '[install-collector] ERROR: %s\n' "$*" >&2; exit 1; }
@@ -33,13 +37,25 @@ version="$(sed -n 's/^OTELCOL_VERSION=\(.*\)$/\1/p' "$stack_env" | tail -n 1 | t
 
 # Every module in the manifest must be at the same release as the builder: core and contrib
 # are released together, and mixing releases fails at `go mod tidy` or worse at run time.
-mismatched="$(grep -E '^\s*-\s*gomod:' "$manifest" | grep -v -E " v${version//./\\.}\s*$" || true)"
+# The kit's own modules (crm-otel-kit.local/...) are built from this repository and always v0.0.0.
+mismatched="$(grep -E '^\s*-\s*gomod:' "$manifest" | grep -v -F "$local_module_prefix" \
+  | grep -v -E " v${version//./\\.}\s*$" || true)"
 [[ -z "$mismatched" ]] || die "modules in $manifest not at v$version (OTELCOL_VERSION):
 $mismatched"
 grep -qE "^\s*version:\s*${version//./\\.}\s*$" "$manifest" \
   || die "dist.version in $manifest is not $version (OTELCOL_VERSION)"
+local_mismatched="$(grep -E '^\s*-\s*gomod:' "$manifest" | grep -F "$local_module_prefix" \
+  | grep -v -E ' v0\.0\.0\s*$' || true)"
+[[ -z "$local_mismatched" ]] || die "the kit's own modules in $manifest must be at v0.0.0 (they are built from $components_dir):
+$local_mismatched"
+[[ -d "$components_dir" ]] || die "missing $components_dir (the kit's own collector components the manifest names)"
 
-key="$( { printf '%s\n' "$version"; cat "$manifest"; } | sha256sum | cut -c1-16)"
+# Fingerprint of the component sources: every file's path and content, in a fixed order.
+components_hash() {
+  (cd "$components_dir" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum) | sha256sum | cut -d' ' -f1
+}
+
+key="$( { printf '%s\n' "$version"; cat "$manifest"; components_hash; } | sha256sum | cut -c1-16)"
 bin_dir="$stack_home/bin"
 binary="$bin_dir/otelcol-crm"
 stamp="$bin_dir/.otelcol-crm.key"
@@ -48,7 +64,7 @@ builder_dir="$stack_home/tools/ocb-$version"
 builder="$builder_dir/builder"
 
 if [[ -x "$binary" && -f "$stamp" && "$(cat "$stamp")" == "$key" ]]; then
-  log "up to date: $binary (collector $version, manifest key $key); nothing to do"
+  log "up to date: $binary (collector $version, manifest + components key $key); nothing to do"
   exit 0
 fi
 
@@ -64,6 +80,9 @@ fi
 log "building otelcol-crm $version in $build_dir (first build downloads modules; takes minutes)"
 mkdir -p "$build_dir"
 cp "$manifest" "$build_dir/builder-config.yaml"
+# The manifest's `path: ./components/...` entries resolve against the build directory.
+rm -rf "$build_dir/components"
+cp -R "$components_dir" "$build_dir/components"
 started=$SECONDS
 # The checksum database reachable here lacks entries for several collector modules (lookups
 # answer 404), so the module graph is resolved with GOSUMDB=off and then checked against the

@@ -7,11 +7,12 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { createServer, connect, type Server, type Socket } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  REPO, getTrace, httpJson, osRefresh, osSearch, port, promQuery, promSeries, urls, waitFor,
+  REPO, getTrace, httpJson, osCount, osRefresh, osSearch, port, promQuery, promSeries, urls, waitFor,
   type JaegerSpan, type JaegerTrace, type OsHit,
 } from '../support/backends.ts';
 import { freePort } from '../support/child.ts';
@@ -398,5 +399,167 @@ describe('collector queue: spans sent while Jaeger is unreachable reach it after
     assert.deepEqual(trace.spans.map((s) => s.spanID), [spanId]);
     assert.equal(trace.processes[trace.spans[0]!.processID]?.serviceName, service);
     await waitFor(async () => (await queued()) === 0, { what: 'the Jaeger queue to drain', timeoutMs: 30_000 });
+  });
+});
+
+// ---------- an OpenSearch outage: logs wait in the crm_opensearch queue, none is lost ----------
+
+/**
+ * A TCP forwarder to the stack's OpenSearch that the test can take down and bring back on the
+ * same port: for a collector pointed at it, "down" is exactly a stopped OpenSearch (connection
+ * refused), while the shared OpenSearch keeps serving the other tests.
+ */
+class OpenSearchProxy {
+  private server: Server | undefined;
+  private readonly sockets = new Set<Socket>();
+  constructor(readonly listenPort: number, private readonly targetPort: number) {}
+
+  async up(): Promise<void> {
+    const server = createServer((client) => {
+      const upstream = connect(this.targetPort, '127.0.0.1');
+      for (const s of [client, upstream]) {
+        this.sockets.add(s);
+        s.once('close', () => this.sockets.delete(s));
+        s.on('error', () => { client.destroy(); upstream.destroy(); });
+      }
+      client.pipe(upstream).pipe(client);
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.listenPort, '127.0.0.1', () => resolve());
+    });
+    this.server = server;
+  }
+
+  /** Stops listening and cuts every open connection: new connections are refused. */
+  async down(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    for (const s of this.sockets) s.destroy();
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}
+
+describe('collector OpenSearch outage: logs sent while OpenSearch is unreachable all arrive afterwards', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'otelcol-os-outage-'));
+  // One token (no hyphen): attributes.run is full-text analysed, and a term query must match it whole.
+  const run = `outage${RUN}`;
+  const service = `crm-os-outage-e2e-${RUN}`;
+  let collector: PrivateCollector | undefined;
+  let proxy: OpenSearchProxy | undefined;
+
+  after(async () => {
+    if (collector && collector.child.exitCode === null) {
+      collector.child.kill('SIGTERM');
+      await collector.exited;
+    }
+    await proxy?.down();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  test('30 s outage while events flow: every app log and business event is indexed once it ends', async (t) => {
+    const ports = { grpc: await freePort(), http: await freePort(), health: await freePort(), telemetry: await freePort(), prom: await freePort() };
+    proxy = new OpenSearchProxy(await freePort(), port('OPENSEARCH_PORT'));
+    await proxy.up();
+    collector = startCollector({
+      COLLECTOR_OTLP_GRPC_PORT: String(ports.grpc),
+      COLLECTOR_OTLP_HTTP_PORT: String(ports.http),
+      COLLECTOR_HEALTH_PORT: String(ports.health),
+      COLLECTOR_TELEMETRY_PORT: String(ports.telemetry),
+      COLLECTOR_PROMETHEUS_EXPORTER_PORT: String(ports.prom),
+      JAEGER_OTLP_GRPC_PORT: String(port('JAEGER_OTLP_GRPC_PORT')),
+      OPENSEARCH_PORT: String(proxy.listenPort),
+      CRM_STACK_DATA: dataDir,
+    });
+    const c = collector;
+    await waitFor(async () => {
+      if (c.child.exitCode !== null) throw new Error(`collector exited:\n${c.output()}`);
+      return (await fetch(`http://127.0.0.1:${ports.health}/`)).status === 200;
+    }, { what: 'the private collector to be healthy', timeoutMs: 30_000 });
+
+    // Per request: 3 business events and 2 application logs; 10 requests, 3 s apart (30 s).
+    const REQUESTS = 10;
+    const EVENTS_PER = 3;
+    const APPS_PER = 2;
+    const request = (i: number): unknown => ({
+      resourceLogs: [{
+        resource: { attributes: [str('service.name', service)] },
+        scopeLogs: [{
+          scope,
+          logRecords: [
+            ...Array.from({ length: EVENTS_PER }, (_, j) => ({
+              timeUnixNano: nowNs(), severityNumber: SEVERITY_INFO, severityText: 'INFO',
+              body: { stringValue: `lead ${i}-${j} created during the outage` },
+              attributes: [str('run', run), str('event.name', 'crm.lead.created'), str('crm.lead.id', `lead-${i}-${j}`), str('seq', `${i}-${j}`)],
+            })),
+            ...Array.from({ length: APPS_PER }, (_, j) => ({
+              timeUnixNano: nowNs(), severityNumber: SEVERITY_INFO, severityText: 'INFO',
+              body: { stringValue: `request ${i}-${j} served during the outage` },
+              attributes: [str('run', run), str('log.kind', 'app'), str('seq', `${i}-${j}`)],
+            })),
+          ],
+        }],
+      }],
+    });
+    const byOutageRun = { term: { 'attributes.run': run } };
+    const counts = async (): Promise<{ events: number; apps: number }> => {
+      await osRefresh(`${EVENTS},${APP_LOGS}`);
+      return { events: await osCount(EVENTS, byOutageRun), apps: await osCount(APP_LOGS, byOutageRun) };
+    };
+
+    // 1. The outage: OpenSearch unreachable for the collector, events keep flowing.
+    await proxy.down();
+    const outageStarted = Date.now();
+    for (let i = 0; i < REQUESTS; i++) {
+      await postOtlp('logs', request(i), `http://127.0.0.1:${ports.http}`);
+      await new Promise((r) => setTimeout(r, 3_000));
+    }
+    // The outage was real: batches wait in the exporters' queues and nothing of this run
+    // reached OpenSearch.
+    const queued = (samples: Awaited<ReturnType<typeof scrape>>): number =>
+      total(samples, 'otelcol_exporter_queue_size', { exporter: 'crm_opensearch/app-logs' })
+      + total(samples, 'otelcol_exporter_queue_size', { exporter: 'crm_opensearch/business-events' });
+    const waiting = queued(await scrape(`http://127.0.0.1:${ports.telemetry}/metrics`));
+    assert.ok(waiting > 0, `no batch waiting in the crm_opensearch queues during the outage:\n${c.output()}`);
+    assert.deepEqual(await counts(), { events: 0, apps: 0 }, 'documents of the run arrived while OpenSearch was unreachable');
+
+    // 2. OpenSearch is back.
+    await proxy.up();
+    const outageEnded = Date.now();
+    const expected = { events: REQUESTS * EVENTS_PER, apps: REQUESTS * APPS_PER };
+    const arrived = await waitFor(async () => {
+      const n = await counts();
+      return n.events >= expected.events && n.apps >= expected.apps ? n : undefined;
+    }, { what: `${expected.events} business events and ${expected.apps} app logs of run ${run} in OpenSearch`, timeoutMs: 180_000, intervalMs: 1_000 });
+    const recoveredMs = Date.now() - outageEnded;
+    t.diagnostic(`OpenSearch outage of ${Math.round((outageEnded - outageStarted) / 1000)} s: all ${expected.events + expected.apps} records indexed ${(recoveredMs / 1000).toFixed(1)} s after it ended`);
+
+    // All of them, each exactly once, each in its own family.
+    assert.deepEqual(arrived, expected);
+    const events = await osSearch<LogDoc>(EVENTS, byOutageRun, 1000);
+    const apps = await osSearch<LogDoc>(APP_LOGS, byOutageRun, 1000);
+    const seqs = (hits: OsHit<LogDoc>[]): string[] => hits.map((h) => String(h._source.attributes.seq)).sort();
+    const all = (per: number): string[] => Array.from({ length: REQUESTS }, (_, i) => Array.from({ length: per }, (_, j) => `${i}-${j}`)).flat().sort();
+    assert.deepEqual(seqs(events), all(EVENTS_PER), 'every business event, once');
+    assert.deepEqual(seqs(apps), all(APPS_PER), 'every application log, once');
+    for (const h of events) {
+      assert.match(h._index, /^crm-business-events-\d{4}\.\d{2}\.\d{2}$/);
+      assert.equal(h._source.attributes['event.name'], 'crm.lead.created');
+    }
+    for (const h of apps) {
+      assert.match(h._index, /^crm-app-logs-\d{4}\.\d{2}\.\d{2}$/);
+      assert.equal(h._source.attributes['event.name'], undefined);
+    }
+
+    // The collector agrees: nothing dropped by crm_opensearch, and its queues are empty.
+    const telemetry = await waitFor(async () => {
+      const samples = await scrape(`http://127.0.0.1:${ports.telemetry}/metrics`);
+      return queued(samples) === 0 ? samples : undefined;
+    }, { what: 'the crm_opensearch queues to drain', timeoutMs: 30_000 });
+    for (const exporter of ['crm_opensearch/app-logs', 'crm_opensearch/business-events']) {
+      assert.equal(total(telemetry, 'otelcol_exporter_send_failed_log_records', { exporter }), 0, `${exporter} dropped records`);
+    }
+    assert.equal(total(telemetry, 'otelcol_exporter_sent_log_records', { exporter: 'crm_opensearch/business-events' }), expected.events);
+    assert.equal(total(telemetry, 'otelcol_exporter_sent_log_records', { exporter: 'crm_opensearch/app-logs' }), expected.apps);
   });
 });

@@ -10,6 +10,7 @@ import (
 	"go.opentelemetry.io/collector/exporter"
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
 	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/otel/metric/noop"
 )
 
 // TypeStr is the component type users write in the collector config, e.g. `crm_opensearch/app-logs`.
@@ -46,8 +47,12 @@ func createLogs(ctx context.Context, set exporter.Settings, cfg component.Config
 
 	innerSet := set
 	// The upstream factory only creates components of its own type; same name as ours, so its
-	// own telemetry (otelcol_exporter_* with exporter="opensearch/<name>") is easy to relate.
+	// log lines (exporter "opensearch/<name>") are easy to relate.
 	innerSet.ID = component.NewIDWithName(upstream.Type(), set.ID.Name())
+	// Its own otelcol_exporter_* metrics would count every failed attempt during an outage as
+	// failed records (and fire "logs dropped" alerts) although the retry below delivers them:
+	// only this wrapper's metrics (exporter="crm_opensearch/<name>") are reported.
+	innerSet.TelemetrySettings.MeterProvider = noop.NewMeterProvider()
 	sender, err := upstream.CreateLogs(ctx, innerSet, &inner)
 	if err != nil {
 		return nil, fmt.Errorf("%s: creating the wrapped opensearch exporter: %w", set.ID, err)

@@ -12,6 +12,7 @@ require (
 	go.opentelemetry.io/collector/exporter/exporterhelper v0.141.0
 	go.opentelemetry.io/collector/exporter/exportertest v0.141.0
 	go.opentelemetry.io/collector/pdata v1.47.0
+	go.opentelemetry.io/otel/metric v1.38.0
 )
 
 require (
@@ -71,7 +72,6 @@ require (
 	go.opentelemetry.io/collector/receiver/xreceiver v0.141.0 // indirect
 	go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp v0.63.0 // indirect
 	go.opentelemetry.io/otel v1.38.0 // indirect
-	go.opentelemetry.io/otel/metric v1.38.0 // indirect
 	go.opentelemetry.io/otel/sdk v1.38.0 // indirect
 	go.opentelemetry.io/otel/sdk/metric v1.38.0 // indirect
 	go.opentelemetry.io/otel/trace v1.38.0 // indirect
