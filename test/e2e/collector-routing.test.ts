@@ -85,10 +85,18 @@ function tracesRequest(): unknown {
   };
 }
 
+// Resource attributes that change on every restart or describe process/host details: the
+// collector's resource/drop-volatile processor must keep them out of Prometheus labels.
+const VOLATILE = [
+  str('service.instance.id', `instance-${RUN}`), int('process.pid', 4242), str('process.command_args', 'node app.js'),
+  str('process.executable.name', 'node'), str('process.owner', 'crm'), str('process.runtime.version', '20.0.0'),
+  str('host.id', `host-${RUN}`), str('host.arch', 'amd64'), str('os.type', 'linux'), str('os.version', '6.1'),
+];
+
 function metricsRequest(): unknown {
   return {
     resourceMetrics: [{
-      resource,
+      resource: { attributes: [...resource.attributes, str('service.version', '1.2.3'), str('host.name', `box-${RUN}`), ...VOLATILE] },
       scopeMetrics: [{
         scope,
         metrics: [{
@@ -234,6 +242,16 @@ describe('collector routing: OTLP in, Jaeger / Prometheus / OpenSearch out', () 
     assert.equal(counter[0]!.metric.contact, '****', `contact label masked: ${JSON.stringify(counter[0]!.metric)}`);
     // Redaction bookkeeping must not become labels.
     assert.deepEqual(Object.keys(counter[0]!.metric).filter((k) => k.startsWith('redaction')), []);
+    // Restart-volatile resource attributes are not labels; the stable ones are.
+    const labels = counter[0]!.metric;
+    assert.deepEqual(
+      Object.keys(labels).filter((k) => /^(service_instance_id|process_|host_id|host_arch|os_)/.test(k)), [],
+      `volatile resource attributes became labels: ${JSON.stringify(labels)}`,
+    );
+    assert.equal(labels.service_version, '1.2.3');
+    assert.equal(labels.deployment_environment_name, 'e2e');
+    assert.equal(labels.host_name, `box-${RUN}`);
+    assert.notEqual(labels.instance, `instance-${RUN}`, 'service.instance.id must not reach the instance label');
 
     // The connector first exports a new series at 0, then the count: wait for the count.
     const calls = await waitFor(async () => {
