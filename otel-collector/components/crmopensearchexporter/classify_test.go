@@ -76,7 +76,7 @@ func TestDocumentRejectionsStayPermanent(t *testing.T) {
 	cases := map[string]error{
 		"mapping error": errors.Join(consumererror.NewPermanent(
 			errors.New(`{"type":"mapper_parsing_exception","reason":"failed to parse field [attributes.n]"}`))),
-		"encoding error": errors.Join(consumererror.NewPermanent(errors.New("json: unsupported value: NaN"))),
+		"encoding error":            errors.Join(consumererror.NewPermanent(errors.New("json: unsupported value: NaN"))),
 		"400 for the whole request": bulkFailure(errors.New("status: 400, error: illegal_argument_exception"), 2),
 		"403 for the whole request": bulkFailure(errors.New(`status: "403", message: forbidden`), 1),
 	}
