@@ -105,7 +105,7 @@ test('every ${VAR} is in stack/stack.env (or is a documented user variable)', ()
 
 // image repository -> the stack.env variable pinning its tag
 const IMAGE_PINS: Record<string, string> = {
-  'otel/opentelemetry-collector-contrib': 'OTELCOL_VERSION',
+  'crm-otel-kit/otelcol-crm': 'OTELCOL_VERSION',
   'jaegertracing/jaeger': 'JAEGER_IMAGE_VERSION',
   'prom/prometheus': 'PROMETHEUS_VERSION',
   'opensearchproject/opensearch': 'OPENSEARCH_VERSION',
@@ -312,3 +312,18 @@ test('interpolation helper: defaults, nesting, required variables', () => {
   assert.equal(interpolate('$${A}', { A: 'a' }), '${A}');
   assert.throws(() => interpolate('${A:?need A}', {}), /need A/);
 });
+
+test('the collector image is built from the builder manifest with the pinned versions', () => {
+  const c = svc('collector') as { build?: { context?: string; dockerfile?: string; args?: Record<string, string> } };
+  assert.equal(c.build?.context, '.');
+  const dockerfile = read(c.build?.dockerfile ?? 'missing');
+  for (const arg of ['OTELCOL_VERSION', 'GO_IMAGE_VERSION', 'DEBIAN_IMAGE_VERSION']) {
+    assert.match(String(c.build?.args?.[arg]), new RegExp(`^\\$\\{${arg}(:\\?[^}]*)?\\}$`), `compose passes ${arg} from stack.env`);
+    assert.ok(ENV[arg], `${arg} pinned in stack/stack.env`);
+    assert.match(dockerfile, new RegExp(`ARG ${arg}`), `the Dockerfile takes ${arg}`);
+  }
+  assert.match(dockerfile, /builder@v\$\{OTELCOL_VERSION\}/, 'the builder is the pinned release');
+  assert.match(dockerfile, /COPY otel-collector\/builder-config\.yaml/);
+  assert.match(dockerfile, /COPY otel-collector\/components/);
+});
+
