@@ -32,9 +32,14 @@ describe('point 3: metrics', () => {
     assert.equal(total(samples, 'http_server_request_duration_count', { http_route: '/leads/:id', http_request_method: 'GET', http_response_status_code: '200' }), 3);
     assert.equal(total(samples, 'http_server_request_duration_count', { http_route: '/fail', http_response_status_code: '500' }), 1);
     assert.ok(samples.some((s) => s.name === 'http_server_request_duration_bucket' && s.labels['le'] === '+Inf'));
-    for (const runtime of ['nodejs_eventloop_delay_p99', 'nodejs_eventloop_utilization', 'v8js_memory_heap_used']) {
-      assert.ok(samples.some((s) => s.name === runtime), `${runtime} exposed`);
+    // Runtime metrics appear once their first sampling interval has data.
+    const runtime = ['nodejs_eventloop_delay_p99', 'nodejs_eventloop_utilization', 'v8js_memory_heap_used'];
+    let latest = samples;
+    for (let i = 0; i < 50 && !runtime.every((r) => latest.some((s) => s.name === r)); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      latest = await scrape(a.metricsUrl);
     }
+    for (const r of runtime) assert.ok(latest.some((s) => s.name === r), `${r} exposed`);
   });
 
   test('the endpoint host and port come from OTEL_EXPORTER_PROMETHEUS_HOST/PORT', async () => {
