@@ -66,16 +66,27 @@ export interface BatchExporter<T> {
   forceFlush?(): Promise<void>;
 }
 
-/** Reports a signal's export health: one warning when it starts failing, one line when it recovers. */
+/**
+ * Reports a signal's export health: one warning when it starts failing, one line when it recovers.
+ * Several exports can be in flight: only an export started after the first failure proves a
+ * recovery, so one that was sent before the outage and answered late does not end it.
+ */
 export class ExportHealth {
   private failing = false;
+  private failedAt = 0;
+  private started = 0;
   constructor(
     private readonly signal: Signal,
     private readonly target: string,
   ) {}
 
-  ok(): void {
-    if (!this.failing) return;
+  /** Call when an export starts; pass the result to ok() or failed(). */
+  begin(): number {
+    return ++this.started;
+  }
+
+  ok(startedAs: number): void {
+    if (!this.failing || startedAs <= this.failedAt) return;
     this.failing = false;
     info(`${this.signal} export to ${this.target} recovered`);
   }
@@ -83,6 +94,7 @@ export class ExportHealth {
   failed(error: unknown): void {
     if (this.failing) return;
     this.failing = true;
+    this.failedAt = this.started;
     const reason = error instanceof Error ? error.message : String(error ?? 'unknown error');
     warn(
       `${this.signal} export to ${this.target} failed (${reason}); the app keeps running, ` +
@@ -106,8 +118,9 @@ export class GuardedExporter<T> implements BatchExporter<T> {
 
   export(items: T[], resultCallback: (result: ExportResult) => void): void {
     this.gate?.release(items.length);
+    const attempt = this.health.begin();
     const done = (result: ExportResult): void => {
-      if (result.code === ExportResultCode.SUCCESS) this.health.ok();
+      if (result.code === ExportResultCode.SUCCESS) this.health.ok(attempt);
       else {
         this.ledger.add(this.signal, 'export_failed', items.length);
         this.health.failed(result.error);

@@ -35,8 +35,9 @@ class GuardedMetricExporter implements PushMetricExporter {
 
   export(data: ResourceMetrics, resultCallback: (result: ExportResult) => void): void {
     const points = data.scopeMetrics.reduce((n, s) => n + s.metrics.reduce((m, metric) => m + metric.dataPoints.length, 0), 0);
+    const attempt = this.health.begin();
     const done = (result: ExportResult): void => {
-      if (result.code === ExportResultCode.SUCCESS) this.health.ok();
+      if (result.code === ExportResultCode.SUCCESS) this.health.ok(attempt);
       else {
         this.ledger.add('metrics', 'export_failed', points);
         this.health.failed(result.error);

@@ -1,0 +1,37 @@
+// Export health: one warning per outage even with several exports in flight.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ExportHealth } from '../../packages/otel-register/src/export-guard.ts';
+
+function captureStderr(fn: () => void): string[] {
+  const lines: string[] = [];
+  const original = process.stderr.write.bind(process.stderr);
+  process.stderr.write = ((chunk: string | Uint8Array) => {
+    lines.push(String(chunk));
+    return true;
+  }) as typeof process.stderr.write;
+  try {
+    fn();
+  } finally {
+    process.stderr.write = original;
+  }
+  return lines;
+}
+
+test('a late success of an export sent before the outage does not end it; one sent after does', () => {
+  const health = new ExportHealth('traces', 'http://collector:4318/v1/traces');
+  const lines = captureStderr(() => {
+    const before = health.begin(); // in flight when the collector goes away
+    const failing = health.begin();
+    health.failed(new Error('connect ECONNREFUSED'));
+    health.ok(before); // answered late: not a recovery
+    health.failed(new Error('connect ECONNREFUSED')); // same outage: no second warning
+    void failing;
+    const after = health.begin();
+    health.ok(after); // sent after the failure: recovered
+    health.failed(new Error('connect ECONNREFUSED')); // a new outage warns again
+  });
+  assert.equal(lines.filter((l) => l.includes('warning: traces export')).length, 2);
+  assert.equal(lines.filter((l) => l.includes('recovered')).length, 1);
+  assert.match(lines[0]!, /failed \(connect ECONNREFUSED\).*crm_otel_dropped_total\{signal="traces"\}/);
+});
