@@ -79,7 +79,9 @@ async function startService(
     cwd: SERVICE_DIR,
     env: {
       OTEL_SERVICE_NAME: name,
-      OTEL_RESOURCE_ATTRIBUTES: `service.instance.id=${instanceId},deployment.environment.name=e2e`,
+      // The collector keeps no instance id on the metrics it derives from spans (spanmetrics), so
+      // the environment name, unique per run, is what narrows those series to this run.
+      OTEL_RESOURCE_ATTRIBUTES: `service.instance.id=${instanceId},deployment.environment.name=${instanceId}`,
       OTEL_EXPORTER_PROMETHEUS_PORT: String(metricsPort),
       OTEL_EXPORTER_OTLP_ENDPOINT: `http://localhost:${stackPort('COLLECTOR_OTLP_HTTP_PORT')}`,
       [httpPortVar]: String(port),
