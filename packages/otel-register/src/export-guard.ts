@@ -66,18 +66,25 @@ export interface BatchExporter<T> {
   forceFlush?(): Promise<void>;
 }
 
+// A collector that is shutting down still answers on some kept-alive connections for a moment;
+// successes that soon after the first failure do not end the outage (no warning/recovery flapping).
+const RECOVERY_HOLD_MILLIS = 2000;
+
 /**
  * Reports a signal's export health: one warning when it starts failing, one line when it recovers.
- * Several exports can be in flight: only an export started after the first failure proves a
- * recovery, so one that was sent before the outage and answered late does not end it.
+ * Several exports can be in flight: only an export started after the first failure, and at least
+ * RECOVERY_HOLD_MILLIS after it, proves a recovery; one sent before the outage and answered late
+ * does not end it.
  */
 export class ExportHealth {
   private failing = false;
   private failedAt = 0;
+  private failedAtTime = 0;
   private started = 0;
   constructor(
     private readonly signal: Signal,
     private readonly target: string,
+    private readonly now: () => number = Date.now,
   ) {}
 
   /** Call when an export starts; pass the result to ok() or failed(). */
@@ -86,7 +93,7 @@ export class ExportHealth {
   }
 
   ok(startedAs: number): void {
-    if (!this.failing || startedAs <= this.failedAt) return;
+    if (!this.failing || startedAs <= this.failedAt || this.now() - this.failedAtTime < RECOVERY_HOLD_MILLIS) return;
     this.failing = false;
     info(`${this.signal} export to ${this.target} recovered`);
   }
@@ -95,6 +102,7 @@ export class ExportHealth {
     if (this.failing) return;
     this.failing = true;
     this.failedAt = this.started;
+    this.failedAtTime = this.now();
     const reason = error instanceof Error ? error.message : String(error ?? 'unknown error');
     warn(
       `${this.signal} export to ${this.target} failed (${reason}); the app keeps running, ` +
