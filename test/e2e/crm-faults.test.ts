@@ -276,7 +276,12 @@ describe('faults', () => {
     // request rate reached while nothing is exported; see docs/RELIABILITY.md for the figures).
     assert.ok(queueMax <= 4096, `queued items ${queueMax}`);
     assert.ok(rssDown - rssUp < 128 * MiB, `RSS grew ${((rssDown - rssUp) / MiB).toFixed(1)} MiB during the outage`);
-    assert.deepEqual(warnings, { crm: { traces: 1, logs: 1 }, enrichment: { traces: 1, logs: 1 } }, 'one warning per exporter');
+    const exportLines = (err: string) => err.split('\n').filter((l) => / export to /.test(l)).join('\n');
+    assert.deepEqual(
+      warnings,
+      { crm: { traces: 1, logs: 1 }, enrichment: { traces: 1, logs: 1 } },
+      `one warning per exporter\ncrm-service:\n${exportLines(crmErr)}\ncrm-enrichment:\n${exportLines(enrErr)}`,
+    );
     assert.match(crmErr, /traces export to \S+ recovered/);
     assert.ok(droppedSpans.crm > 0, 'the outage did cost spans (else the test proves nothing)');
     assert.deepEqual(missing.spans, droppedSpans, 'missing spans = dropped spans, per service');

@@ -8,11 +8,7 @@ import type { PushMetricExporter } from '@opentelemetry/sdk-metrics';
 import type { ExportResult } from '@opentelemetry/core';
 import type { OtlpProtocol, OtlpSignalConfig } from './config';
 
-type Ctor<T> = new (config: { url: string; concurrencyLimit?: number }) => T;
-
-// Exports in flight at once. Each holds its batch until the collector answers or retries give up,
-// so while the collector is unreachable this bounds the memory held beyond the queue.
-const CONCURRENCY_LIMIT = 4;
+type Ctor<T> = new (config: { url: string }) => T;
 
 const TRACE: Record<OtlpProtocol, () => Ctor<SpanExporter>> = {
   'http/protobuf': () => require('@opentelemetry/exporter-trace-otlp-proto').OTLPTraceExporter,
@@ -48,14 +44,14 @@ function lazy<T, E extends Exporter<T>>(make: () => E): Exporter<T> {
 }
 
 export function otlpTraceExporter(c: OtlpSignalConfig): SpanExporter {
-  return lazy(() => new (TRACE[c.protocol]())({ url: c.url, concurrencyLimit: CONCURRENCY_LIMIT })) as SpanExporter;
+  return lazy(() => new (TRACE[c.protocol]())({ url: c.url })) as SpanExporter;
 }
 
 export function otlpLogExporter(c: OtlpSignalConfig): LogRecordExporter {
-  return lazy(() => new (LOG[c.protocol]())({ url: c.url, concurrencyLimit: CONCURRENCY_LIMIT })) as LogRecordExporter;
+  return lazy(() => new (LOG[c.protocol]())({ url: c.url })) as LogRecordExporter;
 }
 
 /** Metrics are pushed on a timer too, but the reader asks the exporter for its temporality up front. */
 export function otlpMetricExporter(c: OtlpSignalConfig): PushMetricExporter {
-  return new (METRIC[c.protocol]())({ url: c.url, concurrencyLimit: CONCURRENCY_LIMIT });
+  return new (METRIC[c.protocol]())({ url: c.url });
 }
