@@ -1,29 +1,15 @@
 // Issue 2, points 9 to 13: shutdown and exit codes, collector down, config errors, start-up line, programmatic API.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { OtlpReceiver } from '../support/otlp-receiver.ts';
-import { fastExportEnv, freePort, get, startApp, startListening, type AppProcess } from '../support/child.ts';
+import { fastExportEnv, freePort, get, startApp } from '../support/child.ts';
+import { useRegisterHarness } from '../support/register-harness.ts';
 import { scrape, total } from '../support/prom-text.ts';
 
-let receiver: OtlpReceiver;
-const apps: AppProcess[] = [];
+const h = useRegisterHarness();
+const app = (env: Record<string, string>, endpoint?: string) => h.app({ env, ...(endpoint ? { endpoint } : {}) });
 
-before(async () => {
-  receiver = await new OtlpReceiver().start();
-});
-after(async () => {
-  await Promise.all(apps.map((a) => a.stop()));
-  await receiver.stop();
-});
-
-async function app(env: Record<string, string>, endpoint = receiver.endpoint) {
-  const promPort = await freePort();
-  const a = await startListening('crm-app.cjs', { port: await freePort(), env: { ...fastExportEnv(endpoint, promPort), ...env } });
-  apps.push(a);
-  return Object.assign(a, { metricsUrl: `http://127.0.0.1:${promPort}/metrics` });
-}
-
-const spansOf = (service: string) => receiver.spans.filter((s) => s.resource['service.name'] === service);
+const spansOf = (service: string) => h.receiver.spans.filter((s) => s.resource['service.name'] === service);
 
 describe('point 9: shutdown', () => {
   // A long batch delay: only the shutdown flush can deliver the spans in time.
@@ -36,7 +22,7 @@ describe('point 9: shutdown', () => {
     const { code } = await a.exited;
     assert.equal(code, 143);
     assert.ok(spansOf('sigterm-app').some((s) => s.attributes['http.route'] === '/leads/:id'), 'span flushed before exit');
-    assert.ok(receiver.logs.some((l) => l.resource['service.name'] === 'sigterm-app'), 'logs flushed before exit');
+    assert.ok(h.receiver.logs.some((l) => l.resource['service.name'] === 'sigterm-app'), 'logs flushed before exit');
   });
 
   test('SIGINT with no app handler exits 130', async () => {
@@ -58,8 +44,8 @@ describe('point 9: shutdown', () => {
   });
 
   test('a script that ends on its own is flushed on beforeExit and exits 0', async () => {
-    const a = startApp('short-script.cjs', { env: { ...fastExportEnv(receiver.endpoint, await freePort()), OTEL_SERVICE_NAME: 'script', ...holdBatches } });
-    apps.push(a);
+    const a = startApp('short-script.cjs', { env: { ...fastExportEnv(h.receiver.endpoint, await freePort()), OTEL_SERVICE_NAME: 'script', ...holdBatches } });
+    h.track(a);
     assert.equal((await a.exited).code, 0);
     assert.ok(spansOf('script').some((s) => s.name === 'nightly-lead-import'));
   });
@@ -193,8 +179,8 @@ describe('point 12: start-up line', () => {
 
 describe('point 13: programmatic API', () => {
   test('start() and shutdown() instrument and flush without the preload flag', async () => {
-    const a = startApp('api-app.cjs', { preload: 'none', env: { ENDPOINT: receiver.endpoint, OTEL_BSP_SCHEDULE_DELAY: '60000' } });
-    apps.push(a);
+    const a = startApp('api-app.cjs', { preload: 'none', env: { ENDPOINT: h.receiver.endpoint, OTEL_BSP_SCHEDULE_DELAY: '60000' } });
+    h.track(a);
     const { code } = await a.exited;
     assert.equal(code, 0, a.stderr());
     assert.match(a.stdout(), /API DONE started=true/);

@@ -1,27 +1,12 @@
 // Issue 2, points 3, 4, 7: Prometheus metrics, logs bridged with trace ids, redaction of secrets.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { OtlpReceiver } from '../support/otlp-receiver.ts';
-import { fastExportEnv, freePort, get, startListening, type AppProcess } from '../support/child.ts';
+import { get } from '../support/child.ts';
+import { useRegisterHarness } from '../support/register-harness.ts';
 import { scrape, total } from '../support/prom-text.ts';
 
-let receiver: OtlpReceiver;
-const apps: AppProcess[] = [];
-
-before(async () => {
-  receiver = await new OtlpReceiver().start();
-});
-after(async () => {
-  await Promise.all(apps.map((a) => a.stop()));
-  await receiver.stop();
-});
-
-async function app(env: Record<string, string>) {
-  const promPort = await freePort();
-  const a = await startListening('crm-app.cjs', { port: await freePort(), env: { ...fastExportEnv(receiver.endpoint, promPort), ...env } });
-  apps.push(a);
-  return Object.assign(a, { metricsUrl: `http://127.0.0.1:${promPort}/metrics` });
-}
+const h = useRegisterHarness();
+const app = (env: Record<string, string>) => h.app({ env });
 
 describe('point 3: metrics', () => {
   test('/metrics serves HTTP server duration histograms with the route, and runtime metrics', async () => {
@@ -52,8 +37,8 @@ describe('point 3: metrics', () => {
   test('OTEL_METRICS_EXPORTER=prometheus,otlp also pushes over OTLP', async () => {
     const a = await app({ OTEL_SERVICE_NAME: 'push-app', OTEL_METRICS_EXPORTER: 'prometheus,otlp' });
     await get(`${a.base}/leads/1`);
-    const m = await receiver.waitFor('pushed http.server.request.duration', () =>
-      receiver.metrics.find((x) => x.resource['service.name'] === 'push-app' && x.name === 'http.server.request.duration'),
+    const m = await h.receiver.waitFor('pushed http.server.request.duration', () =>
+      h.receiver.metrics.find((x) => x.resource['service.name'] === 'push-app' && x.name === 'http.server.request.duration'),
     );
     assert.ok(m.dataPoints.some((p) => p.attributes['http.route'] === '/leads/:id'));
     assert.ok((await scrape(a.metricsUrl)).length > 0, 'Prometheus endpoint still served');
@@ -65,13 +50,13 @@ describe('point 4: logs', () => {
     const a = await app({ OTEL_SERVICE_NAME: 'logs-app' });
     const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
     await get(`${a.base}/call/11`, { traceparent: `00-${traceId}-00f067aa0ba902b7-01`, baggage: 'tenant=acme' });
-    const pinoLog = await receiver.waitFor('pino record', () => receiver.logs.find((l) => l.body === 'lead fetched by pino' && l.traceId === traceId));
-    const winstonLog = await receiver.waitFor('winston record', () => receiver.logs.find((l) => l.body === 'lead fetched by winston' && l.traceId === traceId));
-    const server = receiver.spans.find((s) => s.traceId === traceId && s.attributes['http.route'] === '/leads/:id' && s.kind === 2);
+    const pinoLog = await h.receiver.waitFor('pino record', () => h.receiver.logs.find((l) => l.body === 'lead fetched by pino' && l.traceId === traceId));
+    const winstonLog = await h.receiver.waitFor('winston record', () => h.receiver.logs.find((l) => l.body === 'lead fetched by winston' && l.traceId === traceId));
+    const server = h.receiver.spans.find((s) => s.traceId === traceId && s.attributes['http.route'] === '/leads/:id' && s.kind === 2);
     assert.ok(server, 'the downstream server span was exported');
     // the records were written inside the Express handler span, a child of the server span
     for (const rec of [pinoLog, winstonLog]) {
-      const span = receiver.spans.find((s) => s.spanId === rec.spanId);
+      const span = h.receiver.spans.find((s) => s.spanId === rec.spanId);
       assert.ok(span && span.traceId === traceId, 'log span id is a span of the trace');
     }
     assert.equal(pinoLog.attributes['leadId'], '11');
@@ -79,7 +64,7 @@ describe('point 4: logs', () => {
 
     const res = await fetch(`${a.base}/leads`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: 'L-77' }) });
     assert.equal(res.status, 201);
-    const direct = await receiver.waitFor('api-logs record', () => receiver.logs.find((l) => l.body === 'lead created via api-logs'));
+    const direct = await h.receiver.waitFor('api-logs record', () => h.receiver.logs.find((l) => l.body === 'lead created via api-logs'));
     assert.equal(direct.attributes['lead.id'], 'L-77');
     assert.match(direct.traceId, /^[0-9a-f]{32}$/);
   });
@@ -101,14 +86,14 @@ describe('point 7: redaction', () => {
     };
     const url = `${a.base}/leads/21?token=sekret-token-1&signature=sekret-sig-2&page=2&email=jane.doe%40example.com`;
     assert.equal((await get(url, secrets)).status, 200);
-    await receiver.waitFor('server span', () => receiver.spans.find((s) => s.resource['service.name'] === 'redact-app' && s.kind === 2));
-    await receiver.waitFor('pino log', () => receiver.logs.find((l) => l.resource['service.name'] === 'redact-app' && l.body === 'lead fetched by pino'));
-    await receiver.waitFor('winston log', () => receiver.logs.find((l) => l.resource['service.name'] === 'redact-app' && l.body === 'lead fetched by winston'));
-    const all = receiver.everything();
+    await h.receiver.waitFor('server span', () => h.receiver.spans.find((s) => s.resource['service.name'] === 'redact-app' && s.kind === 2));
+    await h.receiver.waitFor('pino log', () => h.receiver.logs.find((l) => l.resource['service.name'] === 'redact-app' && l.body === 'lead fetched by pino'));
+    await h.receiver.waitFor('winston log', () => h.receiver.logs.find((l) => l.resource['service.name'] === 'redact-app' && l.body === 'lead fetched by winston'));
+    const all = h.receiver.everything();
     for (const leaked of ['sekret-bearer-123', 'sekret-cookie-456', 'sekret-apikey-789', 'sekret-tenant-000', 'sekret-token-1', 'sekret-sig-2', 'jane.doe', 'jane.doe%40example.com']) {
       assert.ok(!all.includes(leaked), `${leaked} must not be exported`);
     }
-    const span = receiver.spans.find((s) => s.resource['service.name'] === 'redact-app' && s.kind === 2)!;
+    const span = h.receiver.spans.find((s) => s.resource['service.name'] === 'redact-app' && s.kind === 2)!;
     assert.equal(span.attributes['http.request.header.x-request-id']?.toString(), 'req-visible-1', 'non-secret captured header kept');
     assert.match(String(span.attributes['url.query']), /page=2/, 'non-secret query values kept');
     assert.match(String(span.attributes['url.query']), /token=\[REDACTED\]/);
