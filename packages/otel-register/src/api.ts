@@ -2,7 +2,7 @@
 //   import { start, shutdown } from '@crm/otel-register/api';
 //   start({ serviceName: 'crm-api' });
 // Call start() before requiring the modules you want instrumented.
-import { forgetSdk, runningSdk, startSdk } from './sdk';
+import { loadSdk, saveCodeCache } from './sdk-loader';
 import type { RegisterOptions } from './config';
 
 export type { RegisterOptions, Config, SamplerName, OtlpProtocol } from './config';
@@ -15,18 +15,21 @@ export interface StartApiOptions extends RegisterOptions {
 
 /** Starts the SDK once; returns false when it is disabled or could not start. */
 export function start(options: StartApiOptions = {}): boolean {
-  return startSdk({ ...options, installSignalHandlers: options.handleSignals ?? true }) !== undefined;
+  const started = loadSdk().startSdk({ ...options, installSignalHandlers: options.handleSignals ?? true });
+  saveCodeCache();
+  return started !== undefined;
 }
 
 /** Flushes every signal without stopping. */
 export async function forceFlush(): Promise<void> {
-  await runningSdk()?.forceFlush();
+  await loadSdk().runningSdk()?.forceFlush();
 }
 
 /** Flushes and stops every signal; start() may be called again afterwards. */
 export async function shutdown(): Promise<void> {
-  const sdk = runningSdk();
-  if (!sdk) return;
-  await sdk.shutdown();
-  forgetSdk();
+  const sdk = loadSdk();
+  const running = sdk.runningSdk();
+  if (!running) return;
+  await running.shutdown();
+  sdk.forgetSdk();
 }

@@ -12,7 +12,8 @@ if (!disabled) {
   // Only modules that an instrumentation hooks go through the loader.
   const { registerOptions, waitForAllMessagesAcknowledged } = iitm.createAddHookMessageChannel();
   register('import-in-the-middle/hook.mjs', import.meta.url, registerOptions);
-  const { startSdk } = require('./sdk.js') as typeof import('./sdk.js');
-  startSdk({ esm: true, installSignalHandlers: true });
+  const { loadSdk, saveCodeCache } = require('./sdk-loader.js') as typeof import('./sdk-loader.js');
+  loadSdk().startSdk({ esm: true, installSignalHandlers: true });
+  saveCodeCache();
   await waitForAllMessagesAcknowledged();
 }

@@ -6,6 +6,7 @@ const disabled = /^(true|1)$/i.test((process.env['OTEL_SDK_DISABLED'] ?? '').tri
 
 if (!disabled) {
   // Required lazily so that a disabled SDK costs nothing.
-  const { startSdk } = require('./sdk') as typeof import('./sdk');
-  startSdk({ installSignalHandlers: true });
+  const { loadSdk, saveCodeCache } = require('./sdk-loader') as typeof import('./sdk-loader');
+  loadSdk().startSdk({ installSignalHandlers: true });
+  saveCodeCache();
 }
