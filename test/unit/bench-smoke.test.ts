@@ -125,6 +125,16 @@ test('CPU profile summaries for start-up and HTTP', async () => {
   }
 });
 
+test('GC account under HTTP load: a row per variant with the live heap and peak RSS', async () => {
+  const { tables: found } = await check('gc.mjs');
+  const rows = found[0]!.slice(1);
+  assert.deepEqual(rows.map((r) => r[0]), ['bare', '@crm/otel-register', 'auto-instrumentations-node/register']);
+  for (const row of rows) {
+    assert.ok(Number(row[2]) > 0, `live heap of ${row[0]} is a size: ${row.join(' | ')}`);
+    assert.ok(Number(row[5]) > 0, `peak RSS of ${row[0]} is a size: ${row.join(' | ')}`);
+  }
+});
+
 test('run.mjs runs the chosen benchmarks and prints its summary', async () => {
   const { tables: found } = await check('run.mjs', ['--only=startup']);
   const summary = found.at(-1)!;
