@@ -3,7 +3,7 @@
 // One file instead of ~350 saves resolving and compiling them at every start.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join, sep } from 'node:path';
+import { join, sep } from 'node:path';
 import { build } from 'esbuild';
 
 const dist = new URL('../dist/', import.meta.url).pathname;
@@ -24,7 +24,9 @@ const fromDist = createRequire(join(dist, 'sdk.js'));
 function versionOf(name) {
   const main = fromDist.resolve(name);
   const marker = `${sep}node_modules${sep}${name.split('/').join(sep)}${sep}`;
-  const root = main.slice(0, main.lastIndexOf(marker) + marker.length);
+  const at = main.lastIndexOf(marker);
+  if (at < 0) throw new Error(`${name} resolved outside node_modules (${main}): cannot read its version`);
+  const root = main.slice(0, at + marker.length);
   return JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version;
 }
 const shared = SHARED.map((name) => `  ${JSON.stringify(name)}: { version: ${JSON.stringify(versionOf(name))}, load: () => require(${JSON.stringify(name)}) },`);

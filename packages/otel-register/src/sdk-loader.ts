@@ -1,5 +1,5 @@
 // Loads the SDK from dist/sdk.bundle.js (built by scripts/bundle.mjs) through a V8 code
-// cache kept beside it, so that a start neither resolves ~200 files nor compiles them
+// cache kept beside it, so that a start neither resolves ~350 files nor compiles them
 // again. Node 20 has no module compile cache of its own (module.enableCompileCache is 22+).
 import Module from 'node:module';
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';

@@ -23,32 +23,32 @@ export function shareBundledPackages(shared: Record<string, SharedPackage>): voi
   const original = M._load;
   const sameVersion = new Map<string, boolean>();
 
-  const bundledCopyFor = (request: string, parent: unknown, isMain: boolean): SharedPackage | undefined => {
-    const pkg = shared[request];
-    if (!pkg) return undefined;
+  /** Whether the copy Node would load for this parent is the bundle's version, and not loaded yet. */
+  const bundledCopyFits = (pkg: SharedPackage, request: string, parent: unknown, isMain: boolean): boolean => {
     const file = M._resolveFilename(request, parent, isMain);
-    if (M._cache[file]) return undefined;
+    if (M._cache[file]) return false;
     const marker = `${sep}node_modules${sep}${request.split('/').join(sep)}${sep}`;
     const at = file.lastIndexOf(marker);
-    if (at < 0) return undefined;
+    if (at < 0) return false;
     const root = file.slice(0, at + marker.length);
     let same = sameVersion.get(root);
     if (same === undefined) {
       same = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version?: string }).version === pkg.version;
       sameVersion.set(root, same);
     }
-    return same ? pkg : undefined;
+    return same;
   };
 
   M._load = function loadSharedFromBundle(this: unknown, request, parent, isMain) {
     if (typeof request === 'string' && request.charCodeAt(0) === 64 /* @ */ && Object.hasOwn(shared, request)) {
-      let pkg: SharedPackage | undefined;
+      const pkg = shared[request]!;
+      let fits = false;
       try {
-        pkg = bundledCopyFor(request, parent, isMain);
+        fits = bundledCopyFits(pkg, request, parent, isMain);
       } catch {
         // Unresolvable or unreadable: Node's own loader reports it as usual.
       }
-      if (pkg) return pkg.load();
+      if (fits) return pkg.load();
     }
     return original.call(this, request, parent, isMain);
   };
