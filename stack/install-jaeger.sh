@@ -19,22 +19,9 @@ if [[ -x "$bin" && "$(cat "$stamp" 2>/dev/null)" == "$JAEGER_VERSION" ]]; then
 fi
 
 start=$(date +%s)
-module="github.com/jaegertracing/jaeger@$JAEGER_VERSION"
-log "downloading $module through the Go module proxy"
-info="$(go mod download -json "$module")" || die "go mod download $module failed (is JAEGER_VERSION=$JAEGER_VERSION a published tag?)"
-moddir="$(printf '%s\n' "$info" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",*$/\1/p')"
-[[ -d "$moddir/cmd/jaeger" ]] || die "$module has no cmd/jaeger (the v2 binary); pick a v1.6x+ tag that ships it"
-
-# The module cache is read-only; build in a writable copy so `go build` may
-# update go.sum-related state. The module's own go.mod (with its replaces) is used.
 src="$CRM_STACK_HOME/src/jaeger-$JAEGER_VERSION"
-if [[ ! -f "$src/go.mod" ]]; then
-  rm -rf "$src.tmp"
-  mkdir -p "$(dirname "$src")"
-  cp -r "$moddir" "$src.tmp"
-  chmod -R u+w "$src.tmp"
-  mv "$src.tmp" "$src"
-fi
+go_module_source "github.com/jaegertracing/jaeger@$JAEGER_VERSION" "$src" "is JAEGER_VERSION=$JAEGER_VERSION a published tag?"
+[[ -d "$src/cmd/jaeger" ]] || die "jaeger $JAEGER_VERSION has no cmd/jaeger (the v2 binary); pick a v1.6x+ tag that ships it"
 
 mkdir -p "$CRM_STACK_HOME/bin"
 log "building cmd/jaeger (cold builds take several minutes on 2 cores)"

@@ -29,23 +29,10 @@ semver="${PROMETHEUS_VERSION#v}"
 module_version="$(printf 'v0.3%02d.%s' "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}")"
 
 start=$(date +%s)
-module="github.com/prometheus/prometheus@$module_version"
-log "downloading $module through the Go module proxy"
-info="$(go mod download -json "$module")" \
-  || die "go mod download $module failed (is PROMETHEUS_VERSION=$PROMETHEUS_VERSION a published release? its module tag is $module_version)"
-moddir="$(printf '%s\n' "$info" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",*$/\1/p')"
-[[ -d "$moddir/cmd/prometheus" && -d "$moddir/cmd/promtool" ]] \
-  || die "$module has no cmd/prometheus and cmd/promtool"
-
-# The module cache is read-only; build in a writable copy with the module's own go.mod.
 src="$CRM_STACK_HOME/src/prometheus-$module_version"
-if [[ ! -f "$src/go.mod" ]]; then
-  rm -rf "$src.tmp"
-  mkdir -p "$(dirname "$src")"
-  cp -r "$moddir" "$src.tmp"
-  chmod -R u+w "$src.tmp"
-  mv "$src.tmp" "$src"
-fi
+go_module_source "github.com/prometheus/prometheus@$module_version" "$src" \
+  "is PROMETHEUS_VERSION=$PROMETHEUS_VERSION a published release? its module tag is $module_version"
+[[ -d "$src/cmd/prometheus" && -d "$src/cmd/promtool" ]] || die "prometheus $module_version has no cmd/prometheus and cmd/promtool"
 
 mkdir -p "$bindir"
 log "building cmd/prometheus and cmd/promtool (cold builds take several minutes on 2 cores)"

@@ -36,6 +36,23 @@ require_var() {
 # elapsed SECONDS_START: print seconds since a `date +%s` mark.
 elapsed() { echo "$(( $(date +%s) - $1 ))s"; }
 
+# go_module_source MODULE@VERSION DEST WHY: downloads a Go module through the proxy and copies
+# it to DEST (once), writable, since the module cache is read-only; the module's own go.mod
+# (with its replaces) then applies to a build in DEST. WHY ends the error if the download fails.
+go_module_source() {
+  local module="$1" dest="$2" why="$3" info moddir
+  [[ -f "$dest/go.mod" ]] && return 0
+  log "downloading $module through the Go module proxy"
+  info="$(go mod download -json "$module")" || die "go mod download $module failed ($why)"
+  moddir="$(printf '%s\n' "$info" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",*$/\1/p')"
+  [[ -d "$moddir" ]] || die "go mod download $module gave no module directory"
+  rm -rf "$dest.tmp"
+  mkdir -p "$(dirname "$dest")"
+  cp -r "$moddir" "$dest.tmp"
+  chmod -R u+w "$dest.tmp"
+  mv "$dest.tmp" "$dest"
+}
+
 # java_major JAVA_HOME: print the Java feature version of a JDK (e.g. 25), or nothing.
 java_major() {
   [[ -x "$1/bin/java" ]] || return 0
