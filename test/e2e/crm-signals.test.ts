@@ -226,13 +226,18 @@ describe('Prometheus', () => {
     }, { what: 'lead_conversion_rate for three timeframes', timeoutMs: 30_000, intervalMs: 1000 });
     assert.deepEqual(recorded.map((s) => s.metric['timeframe']).sort(), ['1d', '30d', '7d']);
     // The rule's value at its evaluation time equals the rule's expression evaluated by the query
-    // API at that same timestamp, within 10%: a scrape stamped just before the evaluation but
-    // stored just after it is seen by the later query only (Prometheus rule evaluation has no
-    // read-after-write barrier), which shifts increase(); with the many leads and few conversions
-    // of the fault tests in the same 1d window, the ratio is tiny and that shift is a few percent.
+    // API at that same timestamp, within 10%. The stored sample (a range selector returns it with
+    // its own timestamp) is used, not an instant query's: that one is stamped with the query time,
+    // up to one evaluation interval later, while the failing syncs above keep creating leads.
+    // The 10% allow for a scrape stamped just before the evaluation but stored just after it,
+    // which only the later query sees (rule evaluation has no read-after-write barrier).
     let mismatch = '';
     for (let attempt = 0; attempt < 3; attempt++) {
-      const [rule] = await promQuery('lead_conversion_rate{timeframe="1d"}');
+      const raw = await httpJson<{ data: { result: { values: [number, string][] }[] } }>(
+        `${urls.prometheus()}/api/v1/query?${new URLSearchParams({ query: 'lead_conversion_rate{timeframe="1d"}[30s]' })}`,
+      );
+      const last = raw.body.data.result[0]?.values.at(-1);
+      const rule = last && { timestamp: last[0], value: Number(last[1]) };
       assert.ok(rule && Number.isFinite(rule.value) && rule.value > 0, `lead_conversion_rate{timeframe="1d"} = ${rule?.value}`);
       const q = new URLSearchParams({
         query: '(sum(increase(lead_conversions_total[1d])) or vector(0)) / (sum(increase(leads_created_total[1d])) > 0)',
