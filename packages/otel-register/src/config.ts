@@ -1,6 +1,7 @@
 // Reads the environment (and programmatic options) into one validated Config.
 // Every bad value produces one line naming the variable, the value, what is
 // accepted and what is used instead; nothing here throws.
+import { DEFAULT_LIMITS } from '@crm/redact';
 
 export type OtlpProtocol = 'http/protobuf' | 'http/json' | 'grpc';
 export type Signal = 'traces' | 'metrics' | 'logs';
@@ -43,7 +44,8 @@ export interface Config {
   instrumentations: { enabled: string[] | undefined; disabled: string[] };
   expressLayers: string[];
   resourceDetectors: string[];
-  redaction: { headers: string[]; queryKeys: string[]; emails: boolean };
+  /** Added to @crm/redact's built-in rules; see RedactOptions. */
+  redaction: { headers: string[]; queryKeys: string[]; emails: boolean; paths: string[]; maxLength: number };
   captureHeaders: { serverRequest: string[]; serverResponse: string[] };
   ignorePaths: string[];
   shutdownTimeoutMillis: number;
@@ -64,6 +66,7 @@ export interface RegisterOptions {
   redactHeaders?: string[];
   redactQueryKeys?: string[];
   redactEmails?: boolean;
+  redactPaths?: string[];
   ignorePaths?: string[];
   shutdownTimeoutMillis?: number;
   quiet?: boolean;
@@ -83,11 +86,6 @@ export const DEFAULTS = {
   // Express middleware layers (body parsers, cors, ...) would each cost a span.
   expressLayers: ['router', 'request_handler'],
   resourceDetectors: ['env', 'host', 'os', 'process', 'container', 'serviceinstance'],
-  redactHeaders: ['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-api-key'],
-  redactQueryKeys: [
-    'token', 'access_token', 'refresh_token', 'id_token', 'password', 'passwd', 'pwd',
-    'secret', 'client_secret', 'key', 'api_key', 'apikey', 'code', 'signature', 'sig', 'auth',
-  ],
   ignorePaths: ['/health', '/healthz', '/ready', '/live', '/ping', '/metrics'],
 } as const;
 
@@ -294,9 +292,11 @@ export function readConfig(options: RegisterOptions = {}, knownInstrumentations:
     ).filter((l) => l !== 'none'),
     resourceDetectors: detectors,
     redaction: {
-      headers: lower([...DEFAULTS.redactHeaders, ...(options.redactHeaders ?? r.list('CRM_OTEL_REDACT_HEADERS') ?? [])]),
-      queryKeys: lower([...DEFAULTS.redactQueryKeys, ...(options.redactQueryKeys ?? r.list('CRM_OTEL_REDACT_QUERY_KEYS') ?? [])]),
+      headers: lower(options.redactHeaders ?? r.list('CRM_OTEL_REDACT_HEADERS') ?? []),
+      queryKeys: lower(options.redactQueryKeys ?? r.list('CRM_OTEL_REDACT_QUERY_KEYS') ?? []),
       emails: options.redactEmails ?? r.bool('CRM_OTEL_REDACT_EMAILS', true),
+      paths: options.redactPaths ?? r.list('CRM_OTEL_REDACT_PATHS') ?? [],
+      maxLength: r.int('CRM_OTEL_REDACT_MAX_LENGTH', DEFAULT_LIMITS.maxLength, 1024, 16_777_216),
     },
     captureHeaders: {
       serverRequest: lower(r.list('OTEL_INSTRUMENTATION_HTTP_SERVER_CAPTURE_REQUEST_HEADERS') ?? []),

@@ -15,7 +15,7 @@ import {
 import type { Config } from './config';
 import { GuardedExporter, QueueGate, type DropLedger } from './export-guard';
 import { otlpLogExporter } from './exporters';
-import type { Redactor } from './redaction';
+import { redactLogRecord, type Redactor } from './redaction';
 
 class GuardedLogProcessor implements LogRecordProcessor {
   constructor(
@@ -26,8 +26,7 @@ class GuardedLogProcessor implements LogRecordProcessor {
 
   onEmit(record: SdkLogRecord, context?: Context): void {
     try {
-      this.redactor.attributes(record.attributes as Record<string, unknown>);
-      if (record.body !== undefined) record.setBody(this.redactor.value('', record.body) as typeof record.body & object);
+      redactLogRecord(this.redactor, record);
     } catch {
       return; // a record we cannot clean is not exported
     }

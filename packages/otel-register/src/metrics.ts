@@ -16,6 +16,23 @@ import type { Config } from './config';
 import { warn } from './diagnostics';
 import { ExportHealth, type DropLedger, type QueueGate } from './export-guard';
 import { otlpMetricExporter } from './exporters';
+import { redactMetrics, type Redactor } from './redaction';
+
+/** The Prometheus endpoint, serving every collection redacted. */
+class RedactingPrometheusExporter extends PrometheusExporter {
+  constructor(
+    private readonly redactor: Redactor,
+    ...args: ConstructorParameters<typeof PrometheusExporter>
+  ) {
+    super(...args);
+  }
+
+  override async collect(options?: Parameters<PrometheusExporter['collect']>[0]): ReturnType<PrometheusExporter['collect']> {
+    const result = await super.collect(options);
+    redactMetrics(this.redactor, result.resourceMetrics);
+    return result;
+  }
+}
 
 /** Counts the data points of failed pushes, warns once per outage. */
 class GuardedMetricExporter implements PushMetricExporter {
@@ -24,6 +41,7 @@ class GuardedMetricExporter implements PushMetricExporter {
     private readonly inner: PushMetricExporter,
     target: string,
     private readonly ledger: DropLedger,
+    private readonly redactor: Redactor,
   ) {
     this.health = new ExportHealth('metrics', target);
     if (inner.selectAggregationTemporality) this.selectAggregationTemporality = inner.selectAggregationTemporality.bind(inner);
@@ -45,7 +63,7 @@ class GuardedMetricExporter implements PushMetricExporter {
       resultCallback(result);
     };
     try {
-      this.inner.export(data, done);
+      this.inner.export(redactMetrics(this.redactor, data), done);
     } catch (error) {
       done({ code: ExportResultCode.FAILED, error: error as Error });
     }
@@ -60,13 +78,13 @@ class GuardedMetricExporter implements PushMetricExporter {
   }
 }
 
-export function startMetrics(config: Config, resource: Resource, ledger: DropLedger): MeterProvider {
+export function startMetrics(config: Config, resource: Resource, redactor: Redactor, ledger: DropLedger): MeterProvider {
   const readers: IMetricReader[] = [];
   const m = config.metrics;
   if (m.prometheus) {
     const { host, port } = m.prometheus;
     readers.push(
-      new PrometheusExporter({ host, port }, (error) => {
+      new RedactingPrometheusExporter(redactor, { host, port }, (error) => {
         if (error) {
           warn(
             `the Prometheus endpoint could not listen on ${host}:${port} (${error.message}); set OTEL_EXPORTER_PROMETHEUS_PORT ` +
@@ -79,17 +97,27 @@ export function startMetrics(config: Config, resource: Resource, ledger: DropLed
   const push = (exporter: PushMetricExporter): PeriodicExportingMetricReader =>
     new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: m.exportIntervalMillis, exportTimeoutMillis: Math.min(m.exportTimeoutMillis, m.exportIntervalMillis) });
   if (m.otlp) ledger.seed('metrics', ['export_failed']);
-  if (m.otlp) readers.push(push(new GuardedMetricExporter(otlpMetricExporter(m.otlp), m.otlp.url, ledger)));
-  if (m.console) readers.push(push(new ConsoleMetricExporter()));
+  if (m.otlp) readers.push(push(new GuardedMetricExporter(otlpMetricExporter(m.otlp), m.otlp.url, ledger, redactor)));
+  if (m.console) readers.push(push(new GuardedMetricExporter(new ConsoleMetricExporter(), 'console', ledger, redactor)));
 
   const provider = new MeterProvider({ resource, readers });
   metrics.setGlobalMeterProvider(provider);
   return provider;
 }
 
-/** crm_otel_dropped_total{signal,reason} and crm_otel_queue_items{signal}. */
-export function registerSelfMetrics(provider: MeterProvider, ledger: DropLedger, gates: Array<[string, QueueGate | undefined]>): void {
+/** crm_otel_dropped_total{signal,reason}, crm_otel_queue_items{signal} and crm_otel_redaction_truncated_total. */
+export function registerSelfMetrics(
+  provider: MeterProvider,
+  ledger: DropLedger,
+  gates: Array<[string, QueueGate | undefined]>,
+  redactor: Redactor,
+): void {
   const meter = provider.getMeter('@crm/otel-register');
+  meter
+    .createObservableCounter('crm_otel_redaction_truncated', {
+      description: 'Values cut before redaction: strings longer than CRM_OTEL_REDACT_MAX_LENGTH, structures deeper or larger than the bounds',
+    })
+    .addCallback((result) => result.observe(redactor.stats.truncated));
   meter
     .createObservableCounter('crm_otel_dropped', {
       description: 'Telemetry items the register had to drop (queue full, export failed), per signal and reason',

@@ -40,9 +40,9 @@ export function startSdk(options: StartOptions = {}): RunningSdk | undefined {
     const redactor = createRedactor(config.redaction);
     const { resource, serviceName } = buildResource(config, env);
     const traces = startTraces(config, resource, redactor, ledger);
-    const meterProvider = startMetrics(config, resource, ledger);
+    const meterProvider = startMetrics(config, resource, redactor, ledger);
     const logs = startLogs(config, resource, redactor, ledger);
-    registerSelfMetrics(meterProvider, ledger, [['traces', traces.gate], ['logs', logs.gate]]);
+    registerSelfMetrics(meterProvider, ledger, [['traces', traces.gate], ['logs', logs.gate]], redactor);
     const instrumentations = setupInstrumentations(config, options.esm === true);
 
     const providers = [traces.provider, meterProvider, logs.provider];

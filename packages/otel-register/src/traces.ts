@@ -19,7 +19,7 @@ import {
 import type { Config } from './config';
 import { GuardedExporter, QueueGate, type DropLedger } from './export-guard';
 import { otlpTraceExporter } from './exporters';
-import type { Redactor } from './redaction';
+import { redactSpan, type Redactor } from './redaction';
 
 function sampler(c: Config['sampler']): Sampler {
   switch (c.name) {
@@ -53,11 +53,7 @@ class GuardedSpanProcessor implements SpanProcessor {
   onEnd(span: ReadableSpan): void {
     if ((span.spanContext().traceFlags & 1) === 0) return; // not sampled: never exported
     try {
-      // The SDK hands us its own span objects; rewriting them in place avoids a copy per span.
-      const writable = span as { -readonly [K in keyof ReadableSpan]: ReadableSpan[K] };
-      writable.name = this.redactor.text(span.name);
-      this.redactor.attributes(span.attributes as Record<string, unknown>);
-      for (const event of span.events) if (event.attributes) this.redactor.attributes(event.attributes as Record<string, unknown>);
+      redactSpan(this.redactor, span);
     } catch {
       return; // a span we cannot clean is not exported
     }
