@@ -8,7 +8,7 @@ import { readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
-const suites = process.argv.slice(2).length ? process.argv.slice(2) : ['unit', 'integration', 'e2e'];
+const suites = process.argv.slice(2).length ? process.argv.slice(2) : ['unit', 'attack', 'integration', 'e2e'];
 
 function files(suite) {
   const dir = join(root, 'test', suite);

@@ -85,11 +85,11 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
   };
 
   const scan = (s: string, depth: number): string => {
-    let out = s;
+    // Schemes first: in `Authorization: Bearer <token>` the pair rule would take only the scheme word.
+    let out = scanAuth(s);
     if (out.includes('=') || out.includes(':') || out.includes("'") || out.includes('"')) {
       out = scanPairs(out, pairKey, (decoded) => depth < NESTED_DEPTH && scan(decoded, depth + 1) !== decoded);
     }
-    out = scanAuth(out);
     if (out.includes('eyJ')) out = scanJwt(out);
     if (emails && (out.includes('@') || out.includes('%') || out.includes('\uff20') || out.includes('\ufe6b'))) {
       out = scanEmails(out, emailReplacement);

@@ -71,7 +71,6 @@ function closeQuote(s: string, open: number): number {
 export function scanPairs(s: string, isSecret: KeyTest, nested: (decoded: string) => boolean): string {
   const out = new Splicer(s);
   let nestedUntil = 0;
-  let percentAt = -1; // next '%' at or after the current value (4294967295 when none is left)
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (c !== 61 && c !== 58 && c !== 39 && c !== 34) continue;
@@ -103,13 +102,12 @@ export function scanPairs(s: string, isSecret: KeyTest, nested: (decoded: string
       i = e - 1;
       continue;
     }
-    // A URL inside a query value (`?redirect=https%3A%2F%2F…%3Ftoken%3D…`) is replaced whole if it
-    // carries a secret. Each stretch of text is looked at once (nestedUntil), so this stays linear.
+    // A URL or text inside a query value (`?next=https%3A%2F%2F…%3Ftoken%3D…`, `?m=password+%3D+%27…%27`)
+    // is decoded and replaced whole if it carries a secret. Each stretch is looked at once (nestedUntil).
     if (colon || v < nestedUntil) continue;
-    if (percentAt < v) percentAt = s.indexOf('%', v) >>> 0;
-    const e = valueEnd(s, v);
+    const e = queryValueEnd(s, v);
     nestedUntil = e;
-    if (percentAt < e && nested(decodeValue(s.slice(v, e)))) {
+    if (isEncoded(s, v, e) && nested(decodeValue(s.slice(v, e)))) {
       out.replace(v, e, REDACTED);
       i = e - 1;
     }
@@ -117,9 +115,24 @@ export function scanPairs(s: string, isSecret: KeyTest, nested: (decoded: string
   return out.result();
 }
 
-/** Percent-decoded, two rounds at most; text with a malformed escape is decoded piece by piece. */
+/** A query value runs to the next & # ; or white space: quotes and brackets may stand inside it. */
+function queryValueEnd(s: string, v: number): number {
+  let e = v;
+  for (let c = s.charCodeAt(e); e < s.length && c !== 38 && c !== 35 && c !== 59 && c !== 32 && c !== 9 && c !== 10 && c !== 13; c = s.charCodeAt(++e));
+  return e;
+}
+
+function isEncoded(s: string, v: number, e: number): boolean {
+  for (let i = v; i < e; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 37 || c === 43) return true;
+  }
+  return false;
+}
+
+/** Form-decoded (+ is a space), percent-decoded two rounds at most; a malformed escape is decoded piece by piece. */
 function decodeValue(v: string): string {
-  let out = v;
+  let out = v.replace(/\+/g, ' ');
   for (let round = 0; round < 2 && out.includes('%'); round++) {
     let next: string;
     try {
