@@ -87,7 +87,7 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
   const scan = (s: string, depth: number): string => {
     // Schemes first: in `Authorization: Bearer <token>` the pair rule would take only the scheme word.
     let out = scanAuth(s);
-    if (out.includes('=') || out.includes(':') || out.includes("'") || out.includes('"')) {
+    if (out.includes('=') || out.includes(':') || out.includes("'") || out.includes('"') || out.includes('%3')) {
       out = scanPairs(out, pairKey, (decoded) => depth < NESTED_DEPTH && scan(decoded, depth + 1) !== decoded);
     }
     if (out.includes('eyJ')) out = scanJwt(out);

@@ -73,7 +73,9 @@ export function scanPairs(s: string, isSecret: KeyTest, nested: (decoded: string
   let nestedUntil = 0;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    if (c !== 61 && c !== 58 && c !== 39 && c !== 34) continue;
+    // '=' also percent-encoded (`cb%3Ftoken%3D…` in an encoded URL)
+    const encodedEq = c === 37 && s.charCodeAt(i + 1) === 51 && (s.charCodeAt(i + 2) | 32) === 100;
+    if (c !== 61 && c !== 58 && c !== 39 && c !== 34 && !encodedEq) continue;
     if (i < out.done) continue;
     if (c === 39 || c === 34) {
       // `PASSWORD 'x'`, `password 'x'`, `IDENTIFIED BY 'x'`: a literal right after a secret word.
@@ -86,7 +88,7 @@ export function scanPairs(s: string, isSecret: KeyTest, nested: (decoded: string
     const colon = c === 58;
     const at = keyBefore(s, i, out.done);
     if (!at) continue;
-    let v = i + 1;
+    let v = i + (encodedEq ? 3 : 1);
     for (let gap = 0; gap < MAX_GAP && v < s.length && isSpace(s.charCodeAt(v)); gap++) v++;
     // `key: value` needs a quoted key or a space after the colon: `session:abc` (a Redis key),
     // `https://` and `12:30` are not pairs.
