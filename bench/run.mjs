@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run bench`: every benchmark, one after the other, each in its own process,
 // each printing its markdown table and (unless --no-record) appending it to BENCHMARKS.md.
-//   node bench/run.mjs [--quick] [--no-record] [--require] [--only=startup,http,business-events,collector]
+//   node bench/run.mjs [--quick] [--no-record] [--require] [--only=startup,http,business-events,redaction,collector]
 // Order: start-up and business events first (no stack needed), then the local stack is
 // started once (if installed and not running) for HTTP and the collector, and stopped after.
 // Exit status: non-zero if a benchmark failed (the collector only with --require when it cannot run).
@@ -13,9 +13,9 @@ import { ROOT, BENCHMARKS_MD, table, header, appendSection } from './lib/report.
 import { ensureStack, missingComponents } from './lib/stack.mjs';
 
 // collector before HTTP: the HTTP benchmark leaves a backlog in the stack's Jaeger exporter queue
-const ALL = ['startup', 'business-events', 'collector', 'http'];
+const ALL = ['startup', 'business-events', 'redaction', 'collector', 'http'];
 const NEEDS_STACK = new Set(['http', 'collector']);
-const TITLES = { 'business-events': 'Business events' };
+const TITLES = { 'business-events': 'Business events', redaction: 'Redaction' };
 
 function recorded() {
   return existsSync(BENCHMARKS_MD) ? readFileSync(BENCHMARKS_MD, 'utf8').length : 0;

@@ -95,6 +95,12 @@ test('business events: the cost table next to prom-client', async () => {
   assert.match(run.stdout, /prom-client/);
 });
 
+test('redaction: cost per KiB per input family with its spread, per span, and the baseline before/after', async () => {
+  const { run } = await check('redaction.mjs', ['--baseline=d2d8e10']);
+  assert.match(run.stdout, /adversarial a…@ \| [\d,]+ \| [\d,]+ \| [\d.]+x \|/);
+  assert.match(run.stdout, /\| register redaction\.ts at d2d8e10 \| [\d.]+ \|/);
+});
+
 test('collector: the result table, or a table saying clearly why it did not run', async () => {
   const { run, tables: found } = await check('collector.mjs');
   const rows = labels(found);

@@ -2,7 +2,7 @@
 // Every string is cut to maxLength before it is scanned; structures are cut at maxDepth and
 // after maxNodes values. Each cut is counted in `stats.truncated`.
 import { decodeKey, isSecretKeyName } from './keys';
-import { DEFAULT_LIMITS, DEFAULT_SECRET_PATHS, REDACTED, REDACTED_EMAIL, SECRET_HEADERS, TRUNCATED } from './lists';
+import { AUTH_SCHEMES, DEFAULT_LIMITS, DEFAULT_SECRET_PATHS, REDACTED, REDACTED_EMAIL, SECRET_HEADERS, TRUNCATED } from './lists';
 import { scanAuth } from './scan-auth';
 import { scanEmails } from './scan-email';
 import { scanJwt } from './scan-jwt';
@@ -46,6 +46,8 @@ export interface Redactor {
 
 const HEADER_KEY = /^(?:http\.(?:request|response)\.header|rpc\.grpc\.(?:request|response)\.metadata)\./;
 const NESTED_DEPTH = 2;
+const AUTH_HINT = new RegExp(AUTH_SCHEMES.join('|'), 'i');
+const EMAIL_HINT = /@|%40|%2540|\uff20|\ufe6b/;
 
 export function createRedactor(options: RedactOptions = {}): Redactor {
   const maxLength = options.maxLength ?? DEFAULT_LIMITS.maxLength;
@@ -84,19 +86,31 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
     return secret;
   };
 
+  // Each scanner runs only when its trigger is in the text: most values (methods, routes, ids) have none.
+  // The hints are literal alternations: linear, no backtracking.
+  const pathHint = new RegExp(prefixes.map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'i');
   const scan = (s: string, depth: number): string => {
     // Schemes first: in `Authorization: Bearer <token>` the pair rule would take only the scheme word.
-    let out = scanAuth(s);
+    let out = AUTH_HINT.test(s) ? scanAuth(s) : s;
     if (out.includes('=') || out.includes(':') || out.includes("'") || out.includes('"') || out.includes('%3')) {
       out = scanPairs(out, pairKey, (decoded) => depth < NESTED_DEPTH && scan(decoded, depth + 1) !== decoded);
     }
     if (out.includes('eyJ')) out = scanJwt(out);
-    if (emails && (out.includes('@') || out.includes('%') || out.includes('\uff20') || out.includes('\ufe6b'))) {
-      out = scanEmails(out, emailReplacement);
-    }
-    if (out.includes('/')) out = scanPaths(out, prefixes);
+    if (emails && EMAIL_HINT.test(out)) out = scanEmails(out, emailReplacement);
+    if (out.includes('/') && pathHint.test(out)) out = scanPaths(out, prefixes);
     return out;
   };
+
+  // Attribute keys are a small, repeating set: each is scanned once.
+  const keyText = (key: string): string => {
+    let out = keyTextCache.get(key);
+    if (out === undefined) {
+      out = text(key);
+      if (keyTextCache.size < 10_000) keyTextCache.set(key, out);
+    }
+    return out;
+  };
+  const keyTextCache = new Map<string, string>();
 
   const text = (value: string): string => {
     if (value.length <= maxLength) return scan(value, 0);
@@ -124,7 +138,7 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
     const copy: Record<string, unknown> = {};
     for (const k of Object.keys(v)) {
       if (budget.nodes <= 0) break;
-      copy[text(k)] = walk(k, (v as Record<string, unknown>)[k], depth + 1, budget);
+      copy[keyText(k)] = walk(k, (v as Record<string, unknown>)[k], depth + 1, budget);
     }
     return copy;
   };
@@ -139,7 +153,7 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
       for (const k of Object.keys(obj)) {
         const before = obj[k];
         const after = walk(k, before, 0, { nodes: maxNodes });
-        const key = text(k);
+        const key = keyText(k);
         if (key !== k) {
           delete obj[k];
           obj[key] = after;
