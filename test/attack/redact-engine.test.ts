@@ -103,3 +103,8 @@ test('adversarial inputs of 1 MiB are redacted well under a second each (linear 
     assert.ok(ms < 1000, `${name}: ${ms.toFixed(0)} ms for 1 MiB`);
   }
 });
+
+test('a value replaced by one pass is not replaced again by the next', () => {
+  assert.equal(r.text('https://crm/x?token=abc&page=2'), `https://crm/x?token=${REDACTED}&page=2`);
+  assert.equal(r.text('token=abc123def456 ok'), `token=${REDACTED} ok`);
+});

@@ -99,6 +99,10 @@ export function scanPairs(s: string, isSecret: KeyTest, nested: (decoded: string
       continue;
     }
     if (secret) {
+      if (s.startsWith(REDACTED, v)) {
+        i = v + REDACTED.length - 1; // an earlier pass (`token=` as a scheme) already replaced it
+        continue;
+      }
       const e = valueEnd(s, v);
       if (e > v) out.replace(v, e, REDACTED);
       i = e - 1;
