@@ -1,5 +1,6 @@
 // The business events: validate input, then feed the three signals (metrics, span event, log
-// record). Validation never throws in default mode; emission never throws in any mode.
+// record). Validation never throws in default mode, whatever the input (getters and Proxy traps
+// that throw included); emission never throws in any mode.
 //
 // Hot path: metric attribute objects are precomputed per label combination (arrays indexed by
 // label indexes) and reused, counters add to in-process cells (see counter-store.ts), span
@@ -16,8 +17,11 @@ import { NOOP_INSTRUMENTS, instrumentCache } from './instruments.js';
 import type { Instruments } from './instruments.js';
 import { LabelSet, snakeCase, upperCase } from './label-set.js';
 import { LoggerCache } from './logger-cache.js';
-import { Hasher, sanitizeContext } from './pii.js';
-import type { ContextValue } from './pii.js';
+import { sanitizeContext } from './context.js';
+import type { ContextValue } from './context.js';
+import { readError, readStack } from './error-info.js';
+import type { ErrorInfo } from './error-info.js';
+import { Pii } from './pii.js';
 import { SCORE_RANGES, VALUE_RANGES, scoreRangeIndex, valueRangeIndex } from './ranges.js';
 import type {
   BusinessEventName,
@@ -40,6 +44,8 @@ import {
   checkOutcome,
   describeValue,
   isObject,
+  readEach,
+  UNREADABLE,
 } from './validate.js';
 import type { NumberRule, Rejector } from './validate.js';
 import { WarnOnce } from './warnings.js';
@@ -54,7 +60,15 @@ const CURRENCY_ACCEPTED = 'a non-empty string, an ISO 4217 code such as USD';
 const UNKNOWN_RANGE = 5; // index after the five score/value ranges
 const OUTCOMES: readonly string[] = ['won', 'lost'];
 const SYNC_STATUS: readonly string[] = ['success', 'failed', 'skipped'];
-const MAX_TEXT = 256;
+/** Longest label-like text (source, stage, currency, ...) in a log attribute. */
+const MAX_LABEL = 256;
+/** Longest value quoted in a warning or error message (after scrubbing). */
+const MAX_QUOTED = 60;
+/** Longest SDK error message repeated in a warning (after scrubbing). */
+const MAX_SDK_MESSAGE = 200;
+const ERROR_ACCEPTED = 'an Error, a string or any thrown value';
+const CONTEXT_ACCEPTED = 'a plain object of fields';
+const UNREADABLE_TEXT = 'could not be read (a getter or Proxy trap threw)';
 
 const NOOP_LOGGER = createNoopLogger();
 const INFO = SeverityNumber.INFO;
@@ -65,7 +79,7 @@ function rangeLabel(labels: readonly string[], index: number): string {
 }
 
 function clip(text: string): string {
-  return text.length > MAX_TEXT ? text.slice(0, MAX_TEXT) : text;
+  return text.length > MAX_LABEL ? text.slice(0, MAX_LABEL) : text;
 }
 
 export class BusinessEventsImpl implements BusinessEvents, Rejector {
@@ -74,7 +88,8 @@ export class BusinessEventsImpl implements BusinessEvents, Rejector {
   private readonly warnings: WarnOnce;
   /** Unknown label values: kept apart so that a flood of them cannot hide a rejection warning. */
   private readonly labelWarnings: WarnOnce;
-  private readonly hasher: Hasher;
+  private readonly pii: Pii;
+  private readonly quote = (value: string): string => this.pii.quote(value, MAX_QUOTED);
   private readonly loggers = new LoggerCache();
   private readonly sources: LabelSet;
   private readonly stages: LabelSet;
@@ -107,20 +122,18 @@ export class BusinessEventsImpl implements BusinessEvents, Rejector {
     this.cfg = config;
     this.warnings = new WarnOnce(config.warn);
     this.labelWarnings = new WarnOnce(config.warn);
-    this.hasher = new Hasher(config.hashKey);
-    this.sources = new LabelSet('source', config.sources, snakeCase, this.labelWarnings);
-    this.stages = new LabelSet('stage', config.stages, snakeCase, this.labelWarnings);
-    this.operations = new LabelSet('operation', config.operations, snakeCase, this.labelWarnings);
-    this.currencies = new LabelSet('currency', config.currencies, upperCase, this.labelWarnings);
-    this.errorTypes = new LabelSet('error_type', [], (s) => s.trim(), this.labelWarnings, config.maxErrorTypes);
+    this.pii = new Pii(config.hashKey);
+    this.sources = new LabelSet('source', config.sources, snakeCase, this.labelWarnings, this.quote);
+    this.stages = new LabelSet('stage', config.stages, snakeCase, this.labelWarnings, this.quote);
+    this.operations = new LabelSet('operation', config.operations, snakeCase, this.labelWarnings, this.quote);
+    this.currencies = new LabelSet('currency', config.currencies, upperCase, this.labelWarnings, this.quote);
+    this.errorTypes = new LabelSet('error_type', [], (s) => s.trim(), this.labelWarnings, this.quote, config.maxErrorTypes);
     this.defaultCurrencyIndex = this.currencies.index(config.defaultCurrency);
   }
 
   // ---- Rejector -------------------------------------------------------------------------
 
   reject(field: string, value: unknown, reason: RejectionReason, accepted: string, sensitive = false): void {
-    const message =
-      `@crm/business-events ${this.method}: field "${field}" is ${describeValue(value, sensitive)}; ` + `accepted: ${accepted}`;
     try {
       const ins = this.ins;
       if (ins.active) {
@@ -135,12 +148,21 @@ export class BusinessEventsImpl implements BusinessEvents, Rejector {
     } catch (err) {
       this.internalError(err);
     }
-    if (this.cfg.strict) throw new TypeError(message);
+    if (this.cfg.strict) throw new TypeError(this.rejection(field, value, reason, accepted, sensitive));
     (this.rejectedFields ??= []).push(field);
+    const event = this.event;
     this.warnings.warn(
-      `${this.event}\u0000${reason}`,
-      `${message} (reason ${reason}; recorded what was valid and counted it in ${METRIC.rejected}; further ${reason} rejections of ${this.event} are not reported)`,
+      `${event}\u0000${reason}`,
+      () =>
+        `${this.rejection(field, value, reason, accepted, sensitive)} (reason ${reason}; recorded what was valid and counted it in ` +
+        `${METRIC.rejected}; further ${reason} rejections of ${event} are not reported)`,
     );
+  }
+
+  /** The message of a rejection: the value is scrubbed and cut (or described by type only when sensitive). */
+  private rejection(field: string, value: unknown, reason: RejectionReason, accepted: string, sensitive: boolean): string {
+    const what = reason === 'unreadable' ? UNREADABLE_TEXT : `is ${describeValue(value, this.quote, sensitive)}`;
+    return `@crm/business-events ${this.method}: field "${field}" ${what}; accepted: ${accepted}`;
   }
 
   /**
@@ -167,11 +189,21 @@ export class BusinessEventsImpl implements BusinessEvents, Rejector {
   }
 
   private internalError(err: unknown): void {
-    const text = err instanceof Error ? err.message : String(err);
-    this.warnings.warn(
-      `internal\u0000${this.event}`,
-      `@crm/business-events ${this.method}: the OpenTelemetry SDK failed while recording ${this.event} (${text}); the call returned normally`,
-    );
+    const { event, method } = this;
+    this.warnings.warn(`internal\u0000${event}`, () => {
+      let text: string;
+      try {
+        text = err instanceof Error && typeof err.message === 'string' ? this.pii.text(err.message, MAX_SDK_MESSAGE) : describeValue(err, this.quote);
+      } catch {
+        text = 'an error that cannot be read';
+      }
+      return `@crm/business-events ${method}: the OpenTelemetry SDK failed while recording ${event} (${text}); the call returned normally`;
+    });
+  }
+
+  /** A label-like input for a log attribute: allow-listed values as given, others scrubbed first. */
+  private labelText(index: number, raw: string): string {
+    return index === LabelSet.OTHER_INDEX ? this.pii.text(raw, MAX_LABEL) : clip(raw);
   }
 
   /** Adds the rejected field names to a log record, so a partial record can be recognized. */
@@ -208,11 +240,17 @@ export class BusinessEventsImpl implements BusinessEvents, Rejector {
   leadCreated(input: LeadCreatedInput): void {
     if (!this.begin('crm.lead.created', 'leadCreated', INFO)) return;
     if (!isObject(input)) return this.reject('input', input, 'invalid_input', 'an object such as { id, source }');
-    const id = checkId(this, input.id, 'id');
-    const source = checkName(this, input.source, 'source', true, NAME_ACCEPTED);
-    const score = checkNumber(this, input.score, 'score', SCORE_RULE);
-    const email = checkOptionalText(this, input.email, 'email');
-    const company = checkOptionalText(this, input.company, 'company');
+    let rawId: unknown, rawSource: unknown, rawScore: unknown, rawEmail: unknown, rawCompany: unknown;
+    try {
+      ({ id: rawId, source: rawSource, score: rawScore, email: rawEmail, company: rawCompany } = input);
+    } catch {
+      [rawId, rawSource, rawScore, rawEmail, rawCompany] = readEach(this, input, ['id', 'source', 'score', 'email', 'company']);
+    }
+    const id = checkId(this, rawId, 'id');
+    const source = checkName(this, rawSource, 'source', true, NAME_ACCEPTED);
+    const score = checkNumber(this, rawScore, 'score', SCORE_RULE);
+    const email = checkOptionalText(this, rawEmail, 'email');
+    const company = checkOptionalText(this, rawCompany, 'company');
     try {
       const ins = this.ins;
       const span = this.span;
@@ -238,12 +276,12 @@ export class BusinessEventsImpl implements BusinessEvents, Rejector {
       if (logging) {
         const attributes: AnyValueMap = { 'event.name': this.event, 'crm.lead.score_range': rangeLabel(SCORE_RANGES, range) };
         if (id !== undefined) attributes['crm.lead.id'] = String(id);
-        if (source !== undefined) attributes['crm.lead.source'] = clip(source);
+        if (source !== undefined) attributes['crm.lead.source'] = this.labelText(sourceIndex, source);
         if (score !== undefined) attributes['crm.lead.score'] = score;
-        if (email !== undefined && this.cfg.email === 'hash') attributes['crm.lead.email_hash'] = this.hasher.hashEmail(email);
+        if (email !== undefined && this.cfg.email === 'hash') attributes['crm.lead.email_hash'] = this.pii.hashEmail(email);
         if (company !== undefined) {
-          if (this.cfg.company === 'hash') attributes['crm.lead.company_hash'] = this.hasher.hash(company.trim());
-          else if (this.cfg.company === 'keep') attributes['crm.lead.company'] = clip(company);
+          if (this.cfg.company === 'hash') attributes['crm.lead.company_hash'] = this.pii.hash(company.trim());
+          else if (this.cfg.company === 'keep') attributes['crm.lead.company'] = this.pii.text(company, MAX_LABEL);
         }
         this.emit(logger, INFO, 'Lead Created', attributes);
       }
@@ -257,9 +295,15 @@ export class BusinessEventsImpl implements BusinessEvents, Rejector {
   leadConverted(input: LeadConvertedInput): void {
     if (!this.begin('crm.lead.converted', 'leadConverted', INFO)) return;
     if (!isObject(input)) return this.reject('input', input, 'invalid_input', 'an object such as { leadId, prospectId, source }');
-    const leadId = checkId(this, input.leadId, 'leadId');
-    const prospectId = checkId(this, input.prospectId, 'prospectId');
-    const source = checkName(this, input.source, 'source', false, NAME_ACCEPTED);
+    let rawLeadId: unknown, rawProspectId: unknown, rawSource: unknown;
+    try {
+      ({ leadId: rawLeadId, prospectId: rawProspectId, source: rawSource } = input);
+    } catch {
+      [rawLeadId, rawProspectId, rawSource] = readEach(this, input, ['leadId', 'prospectId', 'source']);
+    }
+    const leadId = checkId(this, rawLeadId, 'leadId');
+    const prospectId = checkId(this, rawProspectId, 'prospectId');
+    const source = checkName(this, rawSource, 'source', false, NAME_ACCEPTED);
     try {
       const ins = this.ins;
       const span = this.span;
@@ -282,7 +326,7 @@ export class BusinessEventsImpl implements BusinessEvents, Rejector {
         const attributes: AnyValueMap = { 'event.name': this.event };
         if (leadId !== undefined) attributes['crm.lead.id'] = String(leadId);
         if (prospectId !== undefined) attributes['crm.prospect.id'] = String(prospectId);
-        if (source !== undefined) attributes['crm.lead.source'] = clip(source);
+        if (source !== undefined) attributes['crm.lead.source'] = this.labelText(sourceIndex, source);
         this.emit(logger, INFO, 'Lead Converted to Prospect', attributes);
       }
     } catch (err) {
@@ -295,12 +339,18 @@ export class BusinessEventsImpl implements BusinessEvents, Rejector {
   opportunityCreated(input: OpportunityCreatedInput): void {
     if (!this.begin('crm.opportunity.created', 'opportunityCreated', INFO)) return;
     if (!isObject(input)) return this.reject('input', input, 'invalid_input', 'an object such as { id, value, currency, stage }');
-    const id = checkId(this, input.id, 'id');
-    const value = checkNumber(this, input.value, 'value', VALUE_RULE);
-    const currency = checkName(this, input.currency, 'currency', true, CURRENCY_ACCEPTED);
-    const probability = checkNumber(this, input.probability, 'probability', PROBABILITY_RULE);
-    const expectedCloseDate = checkOptionalDate(this, input.expectedCloseDate, 'expectedCloseDate');
-    const stage = checkName(this, input.stage, 'stage', true, NAME_ACCEPTED);
+    let rawId: unknown, rawValue: unknown, rawCurrency: unknown, rawProbability: unknown, rawExpectedCloseDate: unknown, rawStage: unknown;
+    try {
+      ({ id: rawId, value: rawValue, currency: rawCurrency, probability: rawProbability, expectedCloseDate: rawExpectedCloseDate, stage: rawStage } = input);
+    } catch {
+      [rawId, rawValue, rawCurrency, rawProbability, rawExpectedCloseDate, rawStage] = readEach(this, input, ['id', 'value', 'currency', 'probability', 'expectedCloseDate', 'stage']);
+    }
+    const id = checkId(this, rawId, 'id');
+    const value = checkNumber(this, rawValue, 'value', VALUE_RULE);
+    const currency = checkName(this, rawCurrency, 'currency', true, CURRENCY_ACCEPTED);
+    const probability = checkNumber(this, rawProbability, 'probability', PROBABILITY_RULE);
+    const expectedCloseDate = checkOptionalDate(this, rawExpectedCloseDate, 'expectedCloseDate');
+    const stage = checkName(this, rawStage, 'stage', true, NAME_ACCEPTED);
     try {
       const ins = this.ins;
       const span = this.span;
@@ -341,10 +391,10 @@ export class BusinessEventsImpl implements BusinessEvents, Rejector {
         const attributes: AnyValueMap = { 'event.name': this.event, 'crm.opportunity.value_range': rangeLabel(VALUE_RANGES, range) };
         if (id !== undefined) attributes['crm.opportunity.id'] = String(id);
         if (value !== undefined) attributes['crm.opportunity.value'] = value;
-        if (currency !== undefined) attributes['crm.opportunity.currency'] = clip(currency.trim().toUpperCase());
+        if (currency !== undefined) attributes['crm.opportunity.currency'] = this.labelText(currencyIndex, currency.trim().toUpperCase());
         if (probability !== undefined) attributes['crm.opportunity.probability'] = probability;
         if (expectedCloseDate !== undefined) attributes['crm.opportunity.expected_close_date'] = new Date(expectedCloseDate).toISOString();
-        if (stage !== undefined) attributes['crm.opportunity.stage'] = clip(stage);
+        if (stage !== undefined) attributes['crm.opportunity.stage'] = this.labelText(stageIndex, stage);
         this.emit(logger, INFO, 'Opportunity Created', attributes);
       }
     } catch (err) {
@@ -357,11 +407,17 @@ export class BusinessEventsImpl implements BusinessEvents, Rejector {
   opportunityStageChanged(input: OpportunityStageChangedInput): void {
     if (!this.begin('crm.opportunity.stage_changed', 'opportunityStageChanged', INFO)) return;
     if (!isObject(input)) return this.reject('input', input, 'invalid_input', 'an object such as { id, from, to, value }');
-    const id = checkId(this, input.id, 'id');
-    const from = checkName(this, input.from, 'from', true, NAME_ACCEPTED);
-    const to = checkName(this, input.to, 'to', true, NAME_ACCEPTED);
-    const value = checkNumber(this, input.value, 'value', VALUE_RULE);
-    const currency = checkName(this, input.currency, 'currency', false, CURRENCY_ACCEPTED);
+    let rawId: unknown, rawFrom: unknown, rawTo: unknown, rawValue: unknown, rawCurrency: unknown;
+    try {
+      ({ id: rawId, from: rawFrom, to: rawTo, value: rawValue, currency: rawCurrency } = input);
+    } catch {
+      [rawId, rawFrom, rawTo, rawValue, rawCurrency] = readEach(this, input, ['id', 'from', 'to', 'value', 'currency']);
+    }
+    const id = checkId(this, rawId, 'id');
+    const from = checkName(this, rawFrom, 'from', true, NAME_ACCEPTED);
+    const to = checkName(this, rawTo, 'to', true, NAME_ACCEPTED);
+    const value = checkNumber(this, rawValue, 'value', VALUE_RULE);
+    const currency = checkName(this, rawCurrency, 'currency', false, CURRENCY_ACCEPTED);
     try {
       const ins = this.ins;
       const span = this.span;
@@ -388,10 +444,11 @@ export class BusinessEventsImpl implements BusinessEvents, Rejector {
       if (logging) {
         const attributes: AnyValueMap = { 'event.name': this.event };
         if (id !== undefined) attributes['crm.opportunity.id'] = String(id);
-        if (from !== undefined) attributes['crm.opportunity.from_stage'] = clip(from);
-        if (to !== undefined) attributes['crm.opportunity.to_stage'] = clip(to);
+        if (from !== undefined) attributes['crm.opportunity.from_stage'] = this.labelText(fromIndex, from);
+        if (to !== undefined) attributes['crm.opportunity.to_stage'] = this.labelText(toIndex, to);
         if (value !== undefined) attributes['crm.opportunity.value'] = value;
-        attributes['crm.opportunity.currency'] = currency === undefined ? this.cfg.defaultCurrency : clip(currency.trim().toUpperCase());
+        attributes['crm.opportunity.currency'] =
+          currency === undefined ? this.cfg.defaultCurrency : this.labelText(this.currencies.index(currency), currency.trim().toUpperCase());
         this.emit(logger, INFO, 'Opportunity Stage Changed', attributes);
       }
     } catch (err) {
@@ -404,10 +461,16 @@ export class BusinessEventsImpl implements BusinessEvents, Rejector {
   opportunityClosed(input: OpportunityClosedInput): void {
     if (!this.begin('crm.opportunity.closed', 'opportunityClosed', INFO)) return;
     if (!isObject(input)) return this.reject('input', input, 'invalid_input', 'an object such as { id, outcome, value }');
-    const id = checkId(this, input.id, 'id');
-    const outcome = checkOutcome(this, input.outcome, 'outcome');
-    const value = checkNumber(this, input.value, 'value', VALUE_RULE);
-    const currency = checkName(this, input.currency, 'currency', false, CURRENCY_ACCEPTED);
+    let rawId: unknown, rawOutcome: unknown, rawValue: unknown, rawCurrency: unknown;
+    try {
+      ({ id: rawId, outcome: rawOutcome, value: rawValue, currency: rawCurrency } = input);
+    } catch {
+      [rawId, rawOutcome, rawValue, rawCurrency] = readEach(this, input, ['id', 'outcome', 'value', 'currency']);
+    }
+    const id = checkId(this, rawId, 'id');
+    const outcome = checkOutcome(this, rawOutcome, 'outcome');
+    const value = checkNumber(this, rawValue, 'value', VALUE_RULE);
+    const currency = checkName(this, rawCurrency, 'currency', false, CURRENCY_ACCEPTED);
     try {
       const ins = this.ins;
       const span = this.span;
@@ -436,7 +499,7 @@ export class BusinessEventsImpl implements BusinessEvents, Rejector {
         const attributes: AnyValueMap = { 'event.name': this.event, 'crm.opportunity.outcome': outcome ?? UNKNOWN };
         if (id !== undefined) attributes['crm.opportunity.id'] = String(id);
         if (value !== undefined) attributes['crm.opportunity.value'] = value;
-        attributes['crm.opportunity.currency'] = currency === undefined ? this.cfg.defaultCurrency : clip(currency.trim().toUpperCase());
+        attributes['crm.opportunity.currency'] = currency === undefined ? this.cfg.defaultCurrency : this.labelText(currencyIndex, currency.trim().toUpperCase());
         this.emit(logger, INFO, 'Opportunity Closed', attributes);
       }
     } catch (err) {
@@ -449,11 +512,17 @@ export class BusinessEventsImpl implements BusinessEvents, Rejector {
   syncCompleted(input: SyncCompletedInput): void {
     if (!this.begin('crm.sync.completed', 'syncCompleted', INFO)) return;
     if (!isObject(input)) return this.reject('input', input, 'invalid_input', 'an object such as { source, processed, successful, failed, durationMs }');
-    const source = checkName(this, input.source, 'source', true, NAME_ACCEPTED);
-    let processed = checkNumber(this, input.processed, 'processed', COUNT_RULE);
-    const successful = checkNumber(this, input.successful, 'successful', COUNT_RULE);
-    const failed = checkNumber(this, input.failed, 'failed', COUNT_RULE);
-    const durationMs = checkNumber(this, input.durationMs, 'durationMs', DURATION_RULE);
+    let rawSource: unknown, rawProcessed: unknown, rawSuccessful: unknown, rawFailed: unknown, rawDurationMs: unknown;
+    try {
+      ({ source: rawSource, processed: rawProcessed, successful: rawSuccessful, failed: rawFailed, durationMs: rawDurationMs } = input);
+    } catch {
+      [rawSource, rawProcessed, rawSuccessful, rawFailed, rawDurationMs] = readEach(this, input, ['source', 'processed', 'successful', 'failed', 'durationMs']);
+    }
+    const source = checkName(this, rawSource, 'source', true, NAME_ACCEPTED);
+    let processed = checkNumber(this, rawProcessed, 'processed', COUNT_RULE);
+    const successful = checkNumber(this, rawSuccessful, 'successful', COUNT_RULE);
+    const failed = checkNumber(this, rawFailed, 'failed', COUNT_RULE);
+    const durationMs = checkNumber(this, rawDurationMs, 'durationMs', DURATION_RULE);
     if (processed !== undefined && successful !== undefined && failed !== undefined && successful + failed > processed) {
       this.reject('processed', processed, 'out_of_range', `at least successful + failed (${successful + failed})`);
       processed = undefined;
@@ -481,7 +550,7 @@ export class BusinessEventsImpl implements BusinessEvents, Rejector {
       }
       if (logging) {
         const attributes: AnyValueMap = { 'event.name': this.event };
-        if (source !== undefined) attributes['crm.sync.source'] = clip(source);
+        if (source !== undefined) attributes['crm.sync.source'] = this.labelText(sourceIndex, source);
         if (processed !== undefined) attributes['crm.sync.processed'] = processed;
         if (successful !== undefined) attributes['crm.sync.successful'] = successful;
         if (failed !== undefined) attributes['crm.sync.failed'] = failed;
@@ -508,14 +577,33 @@ export class BusinessEventsImpl implements BusinessEvents, Rejector {
   operationFailed(input: OperationFailedInput): void {
     if (!this.begin('crm.operation.failed', 'operationFailed', ERROR)) return;
     if (!isObject(input)) return this.reject('input', input, 'invalid_input', 'an object such as { operation, error, context }');
-    const operation = checkName(this, input.operation, 'operation', true, NAME_ACCEPTED);
-    const error: unknown = input.error;
-    if (error === undefined || error === null) this.reject('error', error, 'missing_field', 'an Error, a string or any thrown value');
-    const errorTypeOverride = checkName(this, input.errorType, 'errorType', false, 'a non-empty string');
-    let context: Record<string, unknown> | undefined;
-    if (input.context !== undefined && input.context !== null) {
-      if (isObject(input.context)) context = input.context;
-      else this.reject('context', input.context, 'wrong_type', 'a plain object of fields');
+    let rawOperation: unknown, rawError: unknown, rawErrorType: unknown, rawContext: unknown;
+    try {
+      ({ operation: rawOperation, error: rawError, errorType: rawErrorType, context: rawContext } = input);
+    } catch {
+      [rawOperation, rawError, rawErrorType, rawContext] = readEach(this, input, ['operation', 'error', 'errorType', 'context']);
+    }
+    const operation = checkName(this, rawOperation, 'operation', true, NAME_ACCEPTED);
+    let info: ErrorInfo | undefined;
+    if (rawError === undefined || rawError === null) this.reject('error', rawError, 'missing_field', ERROR_ACCEPTED);
+    else if (rawError !== UNREADABLE) {
+      try {
+        info = readError(rawError, this.quote);
+      } catch {
+        this.reject('error', rawError, 'unreadable', ERROR_ACCEPTED);
+      }
+    }
+    const errorTypeOverride = checkName(this, rawErrorType, 'errorType', false, 'a non-empty string');
+    // The context is read and scrubbed here, whatever the signals, so that an unreadable one is
+    // counted (and thrown in strict mode) alike with or without a LoggerProvider.
+    let context: Record<string, ContextValue> | undefined;
+    if (rawContext !== undefined && rawContext !== null && rawContext !== UNREADABLE) {
+      if (isObject(rawContext)) {
+        context = {};
+        if (!sanitizeContext(this.pii, rawContext, context)) this.reject('context', rawContext, 'unreadable', CONTEXT_ACCEPTED);
+      } else {
+        this.reject('context', rawContext, 'wrong_type', CONTEXT_ACCEPTED);
+      }
     }
     try {
       const ins = this.ins;
@@ -524,7 +612,7 @@ export class BusinessEventsImpl implements BusinessEvents, Rejector {
       const logging = this.logging;
       const logger = this.logger;
       const operationIndex = operation === undefined ? LabelSet.UNKNOWN_INDEX : this.operations.index(operation);
-      const rawType = errorTypeOverride ?? errorTypeOf(error);
+      const rawType = errorTypeOverride ?? info?.type;
       const typeIndex = rawType === undefined ? LabelSet.UNKNOWN_INDEX : this.errorTypes.index(rawType);
       if (ins.active) {
         const key = operationIndex * 4096 + typeIndex;
@@ -543,33 +631,18 @@ export class BusinessEventsImpl implements BusinessEvents, Rejector {
       }
       if (logging) {
         const attributes: AnyValueMap = { 'event.name': this.event, 'error.type': this.errorTypes.values[typeIndex] ?? UNKNOWN };
-        if (operation !== undefined) attributes['crm.operation.name'] = clip(operation);
-        if (error instanceof Error) {
-          attributes['exception.type'] = clip(error.name);
-          attributes['exception.message'] = this.hasher.scrubText(error.message);
-          if (typeof error.stack === 'string') attributes['exception.stacktrace'] = this.hasher.scrubText(error.stack);
-        } else if (error !== undefined && error !== null) {
-          attributes['exception.message'] = this.hasher.scrubText(typeof error === 'string' ? error : describeValue(error));
+        if (operation !== undefined) attributes['crm.operation.name'] = this.labelText(operationIndex, operation);
+        if (info !== undefined) {
+          if (info.name !== undefined) attributes['exception.type'] = this.pii.text(info.name, MAX_LABEL);
+          if (info.message !== undefined) attributes['exception.message'] = this.pii.text(info.message);
+          const stack = info.error === undefined ? undefined : readStack(info.error);
+          if (stack !== undefined) attributes['exception.stacktrace'] = this.pii.text(stack);
         }
-        if (context !== undefined) sanitizeContext(this.hasher, context, attributes as Record<string, ContextValue>);
+        if (context !== undefined) Object.assign(attributes, context);
         this.emit(logger, ERROR, 'Operation Failed', attributes);
       }
     } catch (err) {
       this.internalError(err);
     }
   }
-}
-
-/** error.code when it looks like a code (ECONNRESET, ERR_HTTP_TIMEOUT), else error.name, else the value's kind. */
-function errorTypeOf(error: unknown): string | undefined {
-  if (error === undefined || error === null) return undefined;
-  if (typeof error === 'string') return 'Error';
-  if (typeof error === 'object') {
-    const code = (error as { code?: unknown }).code;
-    if (typeof code === 'string' && /^[A-Z][A-Z0-9_]{1,63}$/.test(code)) return code;
-    const name = (error as { name?: unknown }).name;
-    if (typeof name === 'string' && name.length > 0) return name;
-    return 'Object';
-  }
-  return typeof error;
 }

@@ -1,11 +1,14 @@
 // Cardinality guard: maps free-form input to a bounded set of label values.
 // Allowed values keep their (normalized) name; anything else becomes `other` and is named
-// once in a warning. Results are cached per raw input, with a bounded cache.
+// once in a warning (quoted through `quote`: scrubbed, cut). Results are cached per raw input,
+// with a bounded cache that keeps no long strings.
 
 import { OTHER, UNKNOWN } from './defaults.js';
 import type { WarnOnce } from './warnings.js';
 
 const MAX_CACHE = 1000;
+/** Longer inputs are neither cached nor kept whole as warn-once keys: a flood of long values cannot hold memory. */
+const MAX_KEPT = 256;
 
 export type Normalizer = (raw: string) => string;
 
@@ -24,6 +27,7 @@ export class LabelSet {
   /**
    * @param dimension the label name, used in warnings
    * @param allowed the allow-list (normalized with `normalize`)
+   * @param quote renders an input for a warning (the engine's scrubbing, a cut, quotes)
    * @param growUpTo when > 0, unknown values are admitted until the set holds this many (error types)
    */
   constructor(
@@ -31,6 +35,7 @@ export class LabelSet {
     allowed: readonly string[],
     private readonly normalize: Normalizer,
     private readonly warnings: WarnOnce,
+    private readonly quote: (raw: string) => string,
     private readonly growUpTo = 0,
   ) {
     for (const value of allowed) this.add(normalize(value));
@@ -60,17 +65,17 @@ export class LabelSet {
         index = this.add(name);
       } else {
         index = LabelSet.OTHER_INDEX;
-        const shown = raw.length > 80 ? `${raw.slice(0, 80)}...` : raw;
         this.warnings.warn(
-          `${this.dimension}\u0000${name}`,
-          `@crm/business-events: ${this.dimension} ${JSON.stringify(shown)} is not in the allow-list; recorded as "${OTHER}" ` +
+          `${this.dimension}\u0000${name.slice(0, MAX_KEPT)}`,
+          () =>
+            `@crm/business-events: ${this.dimension} ${this.quote(raw)} is not in the allow-list; recorded as "${OTHER}" ` +
             (this.growUpTo > 0
               ? `(more than ${this.growUpTo} distinct values, or not a plain identifier)`
               : `(add it to the ${this.dimension} allow-list with configure() to keep it)`),
         );
       }
     }
-    if (this.cache.size < MAX_CACHE) this.cache.set(raw, index);
+    if (raw.length <= MAX_KEPT && this.cache.size < MAX_CACHE) this.cache.set(raw, index);
     return index;
   }
 }

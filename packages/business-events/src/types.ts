@@ -71,7 +71,7 @@ export interface OperationFailedInput {
   operation: string;
   /** What was thrown or returned: an Error, a string, or anything else. */
   error: unknown;
-  /** Extra fields for the log record: primitives only; secrets redacted, emails hashed. */
+  /** Extra fields for the log record (`crm.context.<key>`): secret-named keys redacted, e-mails hashed in keys and values, nested values as JSON. */
   context?: Record<string, unknown>;
   /** Overrides the error_type label (by default: error.code such as ECONNRESET, else error.name). */
   errorType?: string;
@@ -87,7 +87,9 @@ export type RejectionReason =
   | 'not_integer'
   | 'out_of_range'
   | 'unknown_outcome'
-  | 'invalid_date';
+  | 'invalid_date'
+  /** Reading the field threw (a getter or a Proxy trap): a field of the input, the thrown value, the context. */
+  | 'unreadable';
 
 /** Event names: the span event name, the log record's event.name and the `event` label of rejections. */
 export type BusinessEventName =

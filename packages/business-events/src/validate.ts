@@ -1,6 +1,9 @@
 // Field validators. Each returns the valid value, or undefined after reporting the problem to
-// the Rejector (which counts it, warns once, or throws in strict mode).
+// the Rejector (which counts it, warns once, or throws in strict mode). Reading the input runs
+// the application's getters and Proxy traps: a field whose read throws is rejected as
+// `unreadable` (see readEach), and values are only inspected in ways that cannot throw.
 
+import { types } from 'node:util';
 import type { OpportunityOutcome, RecordId, RejectionReason } from './types.js';
 
 export interface Rejector {
@@ -8,13 +11,44 @@ export interface Rejector {
   reject(field: string, value: unknown, reason: RejectionReason, accepted: string, sensitive?: boolean): void;
 }
 
-const ID_ACCEPTED = 'a non-empty string or a non-negative safe integer';
+type Input = Record<string, unknown>;
 
-export function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+/** What readEach gives for a field whose getter or Proxy trap threw (after rejecting it); the checks skip it. */
+export const UNREADABLE: unique symbol = Symbol('unreadable');
+const READ_ACCEPTED = 'a value whose getters and Proxy traps do not throw';
+
+const ID_ACCEPTED = 'a non-empty string or a non-negative safe integer';
+/** A class name such as Object or Map; other Symbol.toStringTag values are not shown. */
+const TAG = /^[A-Za-z][A-Za-z0-9]{0,39}$/;
+
+/** An object that is not an array. A revoked Proxy counts as an object: each of its fields is then unreadable. */
+export function isObject(value: unknown): value is Input {
+  if (typeof value !== 'object' || value === null) return false;
+  try {
+    return !Array.isArray(value);
+  } catch {
+    return true;
+  }
+}
+
+/**
+ * The slow path of reading an input, taken when reading all its fields at once threw: each
+ * field read on its own, UNREADABLE (and rejected) where that throws. Getters before the one
+ * that threw run a second time.
+ */
+export function readEach(r: Rejector, input: Input, fields: readonly string[]): unknown[] {
+  return fields.map((field) => {
+    try {
+      return input[field];
+    } catch {
+      r.reject(field, undefined, 'unreadable', READ_ACCEPTED);
+      return UNREADABLE;
+    }
+  });
 }
 
 export function checkId(r: Rejector, value: unknown, field: string): RecordId | undefined {
+  if (value === UNREADABLE) return undefined;
   if (typeof value === 'string') {
     if (value.length > 0) return value;
     r.reject(field, value, 'missing_field', ID_ACCEPTED);
@@ -32,6 +66,7 @@ export function checkId(r: Rejector, value: unknown, field: string): RecordId | 
 /** A label input (source, stage, operation, currency). Empty strings count as missing. */
 export function checkName(r: Rejector, value: unknown, field: string, required: boolean, accepted: string): string | undefined {
   if (typeof value === 'string' && value.length > 0) return value;
+  if (value === UNREADABLE) return undefined;
   if (value === undefined || value === null || value === '') {
     if (required) r.reject(field, value, 'missing_field', accepted);
     return undefined;
@@ -58,6 +93,7 @@ export interface NumberRule {
 }
 
 export function checkNumber(r: Rejector, value: unknown, field: string, rule: NumberRule): number | undefined {
+  if (value === UNREADABLE) return undefined;
   const min = rule.min ?? 0;
   const max = rule.max ?? Number.MAX_VALUE;
   if (typeof value === 'number') {
@@ -76,7 +112,7 @@ export function checkNumber(r: Rejector, value: unknown, field: string, rule: Nu
 /** Optional free text (email, company): absent or '' is fine, anything but a string is not. */
 export function checkOptionalText(r: Rejector, value: unknown, field: string): string | undefined {
   if (typeof value === 'string') return value.length > 0 ? value : undefined;
-  if (value === undefined || value === null) return undefined;
+  if (value === undefined || value === null || value === UNREADABLE) return undefined;
   r.reject(field, value, 'wrong_type', 'a string', true);
   return undefined;
 }
@@ -84,9 +120,11 @@ export function checkOptionalText(r: Rejector, value: unknown, field: string): s
 /** Optional date: a valid Date or a string Date.parse understands; returned as epoch milliseconds. */
 export function checkOptionalDate(r: Rejector, value: unknown, field: string): number | undefined {
   const accepted = 'a valid Date or a date string such as 2026-12-31';
-  if (value === undefined || value === null) return undefined;
-  if (value instanceof Date || typeof value === 'string') {
-    const t = value instanceof Date ? value.getTime() : Date.parse(value);
+  if (value === undefined || value === null || value === UNREADABLE) return undefined;
+  // types.isDate and Date.prototype.getTime never run a getter or Proxy trap (instanceof would).
+  const date = types.isDate(value);
+  if (date || typeof value === 'string') {
+    const t = date ? Date.prototype.getTime.call(value) : Date.parse(value as string);
     if (Number.isFinite(t)) return t;
     r.reject(field, value, 'invalid_date', accepted);
     return undefined;
@@ -98,6 +136,7 @@ export function checkOptionalDate(r: Rejector, value: unknown, field: string): n
 export function checkOutcome(r: Rejector, value: unknown, field: string): OpportunityOutcome | undefined {
   const accepted = '"won" or "lost"';
   if (value === 'won' || value === 'lost') return value;
+  if (value === UNREADABLE) return undefined;
   if (typeof value === 'string') {
     const lower = value.trim().toLowerCase();
     if (lower === 'won' || lower === 'lost') return lower;
@@ -108,8 +147,12 @@ export function checkOutcome(r: Rejector, value: unknown, field: string): Opport
   return undefined;
 }
 
-/** Short, safe rendering of a bad value for messages. */
-export function describeValue(value: unknown, sensitive = false): string {
+/**
+ * Short rendering of a bad value for messages. Strings pass through `quote` (the engine's
+ * scrubbing, a cut, quotes); `sensitive` values (emails, company names) are described by type
+ * and length only. Never runs a getter or Proxy trap that can throw into the caller.
+ */
+export function describeValue(value: unknown, quote: (s: string) => string, sensitive = false): string {
   if (value === null) return 'null';
   switch (typeof value) {
     case 'undefined':
@@ -117,19 +160,24 @@ export function describeValue(value: unknown, sensitive = false): string {
     case 'number':
       return Object.is(value, -0) ? '-0' : String(value);
     case 'bigint':
-      return `${value}n (bigint)`;
+      return sensitive ? 'a bigint' : `${value}n (bigint)`;
     case 'boolean':
       return `${value} (boolean)`;
     case 'string':
-      if (sensitive) return `a string of ${value.length} characters`;
-      return value.length > 60 ? `${JSON.stringify(value.slice(0, 60))}... (string)` : `${JSON.stringify(value)} (string)`;
+      return sensitive ? `a string of ${value.length} characters` : `${quote(value)} (string)`;
     case 'symbol':
       return 'a symbol';
     case 'function':
       return 'a function';
     default:
-      if (value instanceof Date) return 'an invalid Date';
-      if (Array.isArray(value)) return `an array of ${value.length}`;
-      return sensitive ? 'an object' : `an object (${Object.prototype.toString.call(value).slice(8, -1)})`;
+      if (types.isDate(value)) return Number.isNaN(Date.prototype.getTime.call(value)) ? 'an invalid Date' : 'a Date';
+      try {
+        if (Array.isArray(value)) return `an array of ${(value as unknown[]).length}`;
+        if (sensitive) return 'an object';
+        const tag = Object.prototype.toString.call(value).slice(8, -1);
+        return TAG.test(tag) ? `an object (${tag})` : 'an object';
+      } catch {
+        return 'an object that cannot be read';
+      }
   }
 }

@@ -15,7 +15,8 @@ export class WarnOnce {
 
   constructor(private readonly sink: WarnSink) {}
 
-  warn(key: string, message: string): void {
+  /** `message` may be a function, so that a message is only built when it is emitted. */
+  warn(key: string, message: string | (() => string)): void {
     if (this.seen.has(key)) return;
     if (this.seen.size >= MAX_KEYS) {
       if (!this.saturated) {
@@ -28,9 +29,9 @@ export class WarnOnce {
     this.emit(message);
   }
 
-  private emit(message: string): void {
+  private emit(message: string | (() => string)): void {
     try {
-      this.sink(message);
+      this.sink(typeof message === 'string' ? message : message());
     } catch {
       // A failing warning sink must not reach the business code.
     }
