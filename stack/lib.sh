@@ -85,7 +85,7 @@ opensearch_java_home() {
 
 # --- components run by start.sh/stop.sh ---
 # Start order: backends first so the collector's exporters find them; stop is the reverse.
-ALL_COMPONENTS=(opensearch jaeger prometheus collector)
+ALL_COMPONENTS=(opensearch jaeger alertmanager prometheus collector)
 
 OPENSEARCH_HOME="$CRM_STACK_HOME/opensearch-${OPENSEARCH_VERSION:-unset}"
 
@@ -94,7 +94,7 @@ check_components() {
   local c
   for c in "$@"; do
     case "$c" in
-      collector|jaeger|prometheus|opensearch) ;;
+      collector|jaeger|alertmanager|prometheus|opensearch) ;;
       *) die "unknown component '$c'; accepted: ${ALL_COMPONENTS[*]}" ;;
     esac
   done
@@ -109,6 +109,7 @@ component_binary() {
     collector) echo "$CRM_STACK_HOME/bin/otelcol-crm" ;;
     jaeger) echo "$CRM_STACK_HOME/bin/jaeger" ;;
     prometheus) echo "$CRM_STACK_HOME/bin/prometheus" ;;
+    alertmanager) echo "$CRM_STACK_HOME/bin/alertmanager" ;;
     opensearch) echo "$OPENSEARCH_HOME/bin/opensearch" ;;
   esac
 }
@@ -148,6 +149,7 @@ health_url() {
     collector) echo "http://127.0.0.1:$COLLECTOR_HEALTH_PORT/" ;;
     jaeger) echo "http://127.0.0.1:$JAEGER_HEALTH_PORT/status" ;;
     prometheus) echo "http://127.0.0.1:$PROMETHEUS_PORT/-/ready" ;;
+    alertmanager) echo "http://127.0.0.1:$ALERTMANAGER_PORT/-/ready" ;;
     # 408 until the cluster is at least yellow.
     opensearch) echo "http://127.0.0.1:$OPENSEARCH_PORT/_cluster/health?wait_for_status=yellow&timeout=1s" ;;
   esac

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Starts the local stack without Docker, on 127.0.0.1, in the background:
-#   stack/start.sh                 collector, jaeger, prometheus and opensearch
+#   stack/start.sh                 collector, jaeger, alertmanager, prometheus and opensearch
 #   stack/start.sh opensearch ...  only the named components
 # Pids in .stack/run, logs in .stack/logs, data in .stack/data (CRM_STACK_DATA).
 # A component that is already running is left alone. Waits for each one's health
@@ -9,6 +9,13 @@
 #
 # Prometheus' app targets: CRM_APP_METRICS_TARGETS="host:port,..." (default
 # localhost:$APP_PROMETHEUS_PORT and the port after it, the demo's two services).
+#
+# Alertmanager's receivers (otel-collector/alertmanager/alertmanager.yml) come from the
+# environment: ALERTMANAGER_PAGER_URL (+ ALERTMANAGER_PAGER_TOKEN), SLACK_WEBHOOK_URL,
+# ALERTMANAGER_DEFAULT_URL. Each run that names alertmanager (or all components) writes them to
+# .stack/alertmanager/receivers/ (mode 600), also when Alertmanager already runs: it reads those
+# files at each notification, so `SLACK_WEBHOOK_URL=... stack/start.sh alertmanager` switches
+# the chat receiver without a restart. An unset variable leaves its receiver empty.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -27,7 +34,8 @@ required_vars() {
   case "$1" in
     collector) echo COLLECTOR_OTLP_GRPC_PORT COLLECTOR_OTLP_HTTP_PORT COLLECTOR_HEALTH_PORT COLLECTOR_TELEMETRY_PORT COLLECTOR_PROMETHEUS_EXPORTER_PORT ;;
     jaeger) echo JAEGER_OTLP_GRPC_PORT JAEGER_OTLP_HTTP_PORT JAEGER_UI_PORT JAEGER_HEALTH_PORT JAEGER_TELEMETRY_PORT JAEGER_QUERY_GRPC_PORT ;;
-    prometheus) echo PROMETHEUS_PORT APP_PROMETHEUS_PORT COLLECTOR_TELEMETRY_PORT COLLECTOR_PROMETHEUS_EXPORTER_PORT JAEGER_TELEMETRY_PORT ;;
+    prometheus) echo PROMETHEUS_PORT PROMETHEUS_RETENTION APP_PROMETHEUS_PORT COLLECTOR_TELEMETRY_PORT COLLECTOR_PROMETHEUS_EXPORTER_PORT JAEGER_TELEMETRY_PORT ALERTMANAGER_PORT ;;
+    alertmanager) echo ALERTMANAGER_PORT ;;
     opensearch) echo OPENSEARCH_VERSION OPENSEARCH_PORT OPENSEARCH_HEAP ;;
   esac
 }
@@ -52,12 +60,38 @@ write_prometheus_targets() {
   targets_file targets-collector-exporter "127.0.0.1:$COLLECTOR_PROMETHEUS_EXPORTER_PORT"
   targets_file targets-jaeger "127.0.0.1:$JAEGER_TELEMETRY_PORT"
   targets_file targets-prometheus "127.0.0.1:$PROMETHEUS_PORT"
+  targets_file targets-alertmanager "127.0.0.1:$ALERTMANAGER_PORT"
 }
 
-# command_for NAME: fill CMD with the component's command line.
+# write_alertmanager_receivers: one file per receiver secret, from the environment (see the top).
+# Values are never printed: a webhook URL usually holds its token.
+write_alertmanager_receivers() {
+  local dir="$STACK_DIR/alertmanager/receivers" pair var file value
+  mkdir -p "$dir"
+  chmod 700 "$dir"
+  for pair in ALERTMANAGER_PAGER_URL:pager-url ALERTMANAGER_PAGER_TOKEN:pager-token SLACK_WEBHOOK_URL:chat-url ALERTMANAGER_DEFAULT_URL:default-url; do
+    var="${pair%%:*}" file="${pair#*:}"
+    value="${!var:-}"
+    if [[ "$var" == *_URL && -n "$value" && ! "$value" =~ ^https?://[^[:space:]]+$ ]]; then
+      die "$var is not an http:// or https:// URL without spaces (value not shown: it may hold a token); unset it to leave that receiver empty"
+    fi
+    ( umask 077; printf '%s\n' "$value" > "$dir/$file.tmp" )
+    mv "$dir/$file.tmp" "$dir/$file"
+  done
+  log "alertmanager receivers: pager $(receiver_state ALERTMANAGER_PAGER_URL), chat $(receiver_state SLACK_WEBHOOK_URL), default $(receiver_state ALERTMANAGER_DEFAULT_URL)"
+}
+
+# receiver_state VAR: "set" or "empty (VAR unset)", never the value.
+receiver_state() {
+  if [[ -n "${!1:-}" ]]; then echo set; else echo "empty ($1 unset)"; fi
+}
+
+# command_for NAME: fill CMD with the component's command line and CMD_DIR with the directory
+# it runs in (empty: the caller's).
 command_for() {
   local bin
   bin="$(component_binary "$1")"
+  CMD_DIR=""
   case "$1" in
     collector)
       CMD=("$bin" --config "$STACK_REPO/otel-collector/config.yaml") ;;
@@ -68,8 +102,20 @@ command_for() {
       write_prometheus_targets
       CMD=("$bin" --config.file="$STACK_REPO/otel-collector/prometheus/prometheus.yml"
         --storage.tsdb.path="$CRM_STACK_DATA/prometheus"
+        --storage.tsdb.retention.time="$PROMETHEUS_RETENTION"
         --web.listen-address="127.0.0.1:$PROMETHEUS_PORT"
         --web.enable-lifecycle) ;;
+    alertmanager)
+      mkdir -p "$CRM_STACK_DATA/alertmanager"
+      # The config's receiver files are relative to its directory, which must also be the
+      # working directory (Alertmanager reads url_file relative to it).
+      CMD_DIR="$STACK_REPO/otel-collector/alertmanager"
+      CMD=("$bin" --config.file="$CMD_DIR/alertmanager.yml"
+        --storage.path="$CRM_STACK_DATA/alertmanager"
+        --web.listen-address="127.0.0.1:$ALERTMANAGER_PORT"
+        --web.external-url="http://127.0.0.1:$ALERTMANAGER_PORT"
+        # One instance: no gossip cluster (it would listen on 9094).
+        --cluster.listen-address="") ;;
     opensearch)
       mkdir -p "$CRM_STACK_DATA/opensearch" "$STACK_LOGS/opensearch"
       OPENSEARCH_JAVA_HOME="$(opensearch_java_home)"
@@ -111,8 +157,10 @@ launch() {
   pf="$(pid_file "$name")"
   printf '\n=== %s start %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$name" >> "$log"
   # setsid: its own session, so a Ctrl-C in the terminal that ran the tests does not reach it.
-  # The inner bash writes its own pid, then execs the component under that pid.
-  setsid nohup bash -c 'echo $$ > "$0"; exec "$@"' "$pf" "${CMD[@]}" >> "$log" 2>&1 < /dev/null &
+  # The inner bash enters CMD_DIR (if any), writes its own pid, then execs the component under
+  # that pid.
+  setsid nohup bash -c 'if [[ -n "$1" ]]; then cd "$1" || exit 1; fi; echo $$ > "$0"; shift; exec "$@"' \
+    "$pf" "$CMD_DIR" "${CMD[@]}" >> "$log" 2>&1 < /dev/null &
   STARTED+=("$name")
 }
 
@@ -146,6 +194,9 @@ done
 
 STARTED=()
 start=$(date +%s)
+for c in "${components[@]}"; do
+  [[ "$c" == alertmanager ]] && write_alertmanager_receivers
+done
 for c in "${components[@]}"; do launch "$c"; done
 for c in "${components[@]}"; do
   wait_healthy "$c"
@@ -159,8 +210,9 @@ done
 for c in "${components[@]}"; do
   case "$c" in
     collector) echo "Collector  OTLP gRPC 127.0.0.1:$COLLECTOR_OTLP_GRPC_PORT, OTLP HTTP http://127.0.0.1:$COLLECTOR_OTLP_HTTP_PORT, health http://127.0.0.1:$COLLECTOR_HEALTH_PORT/" ;;
-    jaeger) echo "Jaeger     UI/API http://127.0.0.1:$JAEGER_UI_PORT (OTLP in: gRPC 127.0.0.1:$JAEGER_OTLP_GRPC_PORT, HTTP 127.0.0.1:$JAEGER_OTLP_HTTP_PORT)" ;;
-    prometheus) echo "Prometheus http://127.0.0.1:$PROMETHEUS_PORT (targets: .stack/prometheus/)" ;;
+    jaeger) echo "Jaeger     API http://127.0.0.1:$JAEGER_UI_PORT/api/traces/<trace id> (the module build has no UI; OTLP in: gRPC 127.0.0.1:$JAEGER_OTLP_GRPC_PORT, HTTP 127.0.0.1:$JAEGER_OTLP_HTTP_PORT)" ;;
+    prometheus) echo "Prometheus http://127.0.0.1:$PROMETHEUS_PORT/api/v1/ (API only: the module build has no UI; targets: .stack/prometheus/, retention $PROMETHEUS_RETENTION)" ;;
+    alertmanager) echo "Alertmanager http://127.0.0.1:$ALERTMANAGER_PORT/api/v2/alerts (API only; routing: otel-collector/alertmanager/alertmanager.yml)" ;;
     opensearch) echo "OpenSearch http://127.0.0.1:$OPENSEARCH_PORT (indices crm-app-logs-*, crm-business-events-*)" ;;
   esac
 done
