@@ -1,9 +1,13 @@
-// docker-compose.yml checked statically (no Docker engine here): every mounted host path exists,
-// every image tag and published port comes from stack/stack.env, ports are bound to 127.0.0.1,
-// the collector/Jaeger/Prometheus configs listen where compose publishes, no literal secrets.
+// docker-compose.yml and the stack/compose.yml it includes, checked statically (no Docker engine
+// here): `docker compose up` needs no flag (the include reads stack/stack.env), every mounted host
+// path exists, every image tag and published port comes from stack/stack.env, ports are bound to
+// 127.0.0.1, the collector/Jaeger/Prometheus/Alertmanager configs find what compose gives them,
+// no literal secrets.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 
@@ -22,8 +26,11 @@ function readEnv(): Record<string, string> {
 }
 const ENV = readEnv();
 
-/** Variables a user sets in the shell, not in stack/stack.env. */
-const USER_VARS = new Set(['GRAFANA_ADMIN_PASSWORD', 'CRM_APP_METRICS_TARGETS']);
+/** Variables a user may set in the shell, not in stack/stack.env (all optional). */
+const USER_VARS = new Set([
+  'GRAFANA_ADMIN_PASSWORD', 'CRM_APP_METRICS_TARGETS',
+  'ALERTMANAGER_PAGER_URL', 'ALERTMANAGER_PAGER_TOKEN', 'SLACK_WEBHOOK_URL', 'ALERTMANAGER_DEFAULT_URL',
+]);
 
 /** Names of every ${VAR...} outside comments ($$ is a literal dollar). */
 function varsIn(text: string): string[] {
@@ -76,8 +83,13 @@ interface Service {
   network_mode?: string;
 }
 interface Compose { services: Record<string, Service>; volumes?: Record<string, unknown> }
+interface Root { name?: string; include?: Array<{ path: string; project_directory?: string; env_file?: string }>; services?: unknown }
 
-const COMPOSE_TEXT = read('docker-compose.yml');
+const ROOT_TEXT = read('docker-compose.yml');
+const root = parse(ROOT_TEXT) as Root;
+// The services file compose loads through the root file's include (paths relative to the root).
+const INCLUDED = 'stack/compose.yml';
+const COMPOSE_TEXT = read(INCLUDED);
 const compose = parse(COMPOSE_TEXT) as Compose;
 const services = Object.entries(compose.services);
 const svc = (name: string): Service => {
@@ -86,21 +98,39 @@ const svc = (name: string): Service => {
   return s;
 };
 
-test('the header says how to run it and that Docker cannot run here', () => {
-  const header = COMPOSE_TEXT.split('\n').filter((l) => l.startsWith('#')).join('\n');
-  assert.match(header, /docker compose --env-file stack\/stack\.env up -d/);
+test('the header says how to run it (no flag) and that Docker cannot run here', () => {
+  const header = ROOT_TEXT.split('\n').filter((l) => l.startsWith('#')).join('\n');
+  assert.match(header, /^#\s+docker compose up -d$/m);
+  assert.doesNotMatch(header, /--env-file/);
   assert.match(header, /no Docker engine/);
 });
 
-test('the expected services are there', () => {
-  for (const name of ['collector', 'jaeger', 'prometheus', 'opensearch', 'opensearch-dashboards', 'grafana', 'opensearch-setup']) svc(name);
+test('`docker compose up` from the root reads stack/stack.env through include: no flag, no .env copy', () => {
+  assert.equal(root.name, 'crm-otel-kit');
+  assert.equal(root.services, undefined, 'the services live in the included file');
+  assert.deepEqual(root.include, [{ path: INCLUDED, project_directory: '.', env_file: 'stack/stack.env' }]);
+  // include's paths are relative to the root's directory (compose-go's loader joins them to it).
+  assert.ok(existsSync(join(REPO, root.include![0]!.env_file!)) && existsSync(join(REPO, root.include![0]!.path)));
+  // A .env at the root would be a second place for the pins (compose reads it by default).
+  assert.ok(!existsSync(join(REPO, '.env')), 'a .env file at the repository root');
+  assert.doesNotMatch(ROOT_TEXT.replace(/^#.*$/gm, ''), /\$\{/, 'the root file interpolates nothing (it has no env file of its own)');
 });
 
-test('every ${VAR} is in stack/stack.env (or is a documented user variable)', () => {
+test('the expected services are there', () => {
+  for (const name of ['collector', 'jaeger', 'prometheus', 'alertmanager', 'opensearch', 'opensearch-dashboards', 'grafana', 'opensearch-setup', 'opensearch-dashboards-setup']) svc(name);
+});
+
+test('every ${VAR} is in stack/stack.env, or is an optional shell variable with a default', () => {
   for (const name of new Set(varsIn(COMPOSE_TEXT))) {
-    assert.ok(name in ENV || USER_VARS.has(name), `docker-compose.yml uses \${${name}}, which stack/stack.env does not define`);
+    assert.ok(name in ENV || USER_VARS.has(name), `${INCLUDED} uses \${${name}}, which stack/stack.env does not define`);
     if (name in ENV) assert.notEqual(ENV[name], '', `${name} is empty in stack/stack.env`);
   }
+  // Nothing is required from the shell: `docker compose up` as typed, with an empty environment.
+  const code = COMPOSE_TEXT.split('\n').filter((l) => !l.trim().startsWith('#')).join('\n').replace(/\$\$/g, '');
+  for (const m of code.matchAll(/\$\{([A-Z0-9_]+)(:?[-?])?/g)) {
+    if (USER_VARS.has(m[1]!)) assert.equal(m[2], ':-', `\${${m[1]}} must have a default (\${${m[1]}:-...}): compose would stop without it`);
+  }
+  assert.doesNotThrow(() => interpolate(code), 'interpolation with stack/stack.env alone');
 });
 
 // image repository -> the stack.env variable pinning its tag
@@ -108,6 +138,7 @@ const IMAGE_PINS: Record<string, string> = {
   'crm-otel-kit/otelcol-crm': 'OTELCOL_VERSION',
   'jaegertracing/jaeger': 'JAEGER_IMAGE_VERSION',
   'prom/prometheus': 'PROMETHEUS_VERSION',
+  'prom/alertmanager': 'ALERTMANAGER_VERSION',
   'opensearchproject/opensearch': 'OPENSEARCH_VERSION',
   'opensearchproject/opensearch-dashboards': 'OPENSEARCH_DASHBOARDS_VERSION',
   'grafana/grafana': 'GRAFANA_VERSION',
@@ -130,6 +161,7 @@ test('the pins agree with each other: OpenSearch Dashboards = OpenSearch, Jaeger
   assert.ok(m, `JAEGER_VERSION=${ENV['JAEGER_VERSION']} is a v1.N.P module tag`);
   assert.equal(ENV['JAEGER_IMAGE_VERSION'], `2.${Number(m[1]) - 63}.${m[2]}`, 'Jaeger module v1.N.P is image 2.(N-63).P');
   assert.match(ENV['PROMETHEUS_VERSION'] ?? '', /^v3\.\d+\.\d+$/, 'PROMETHEUS_VERSION is a Prometheus release tag (also the prom/prometheus tag)');
+  assert.match(ENV['ALERTMANAGER_VERSION'] ?? '', /^v0\.\d+\.\d+$/, 'ALERTMANAGER_VERSION is an Alertmanager release tag (also its Go module version and prom/alertmanager tag)');
   assert.match(ENV['GRAFANA_VERSION'] ?? '', /^\d+\.\d+\.\d+$/);
 });
 
@@ -150,7 +182,7 @@ test('every published port is 127.0.0.1:<stack.env port>:<same port>, and no por
     }
   }
   assert.ok(count >= 8, 'the UIs and the collector inputs are published');
-  for (const v of ['COLLECTOR_OTLP_GRPC_PORT', 'COLLECTOR_OTLP_HTTP_PORT', 'JAEGER_UI_PORT', 'PROMETHEUS_PORT', 'OPENSEARCH_PORT', 'OPENSEARCH_DASHBOARDS_PORT', 'GRAFANA_PORT']) {
+  for (const v of ['COLLECTOR_OTLP_GRPC_PORT', 'COLLECTOR_OTLP_HTTP_PORT', 'JAEGER_UI_PORT', 'PROMETHEUS_PORT', 'ALERTMANAGER_PORT', 'OPENSEARCH_PORT', 'OPENSEARCH_DASHBOARDS_PORT', 'GRAFANA_PORT']) {
     assert.ok(seen.has(Number(ENV[v])), `${v} is published`);
   }
 });
@@ -173,7 +205,7 @@ test('every mounted host file or folder exists in the repository; named volumes 
 });
 
 test('long-running services with a shell have health checks', () => {
-  for (const name of ['prometheus', 'opensearch', 'opensearch-dashboards', 'grafana']) {
+  for (const name of ['prometheus', 'alertmanager', 'opensearch', 'opensearch-dashboards', 'grafana']) {
     const h = svc(name).healthcheck;
     assert.ok(h, `${name} has a healthcheck`);
     const cmd = interpolate(Array.isArray(h.test) ? h.test.join(' ') : h.test);
@@ -181,17 +213,28 @@ test('long-running services with a shell have health checks', () => {
   }
 });
 
-test('no literal secrets: passwords come from the environment and are required', () => {
+test('no literal secrets: passwords, tokens and receiver URLs come from the shell, with an empty default', () => {
+  let secrets = 0;
   for (const [name, s] of services) {
     for (const [key, value] of Object.entries(s.environment ?? {})) {
-      if (/PASSWORD|SECRET|TOKEN|API_?KEY/i.test(key)) {
-        assert.match(String(value), /^\$\{[A-Z0-9_]+:\?[^}]+\}$/, `${name}: ${key} must be \${VAR:?message}, not a literal`);
+      if (/PASSWORD|SECRET|TOKEN|API_?KEY|_URL$/i.test(key) && !key.endsWith('__FILE')) {
+        assert.equal(value, `\${${key}:-}`, `${name}: ${key} must be \${${key}:-} (from the shell, empty when unset), not a literal`);
+        secrets++;
       }
     }
   }
-  assert.doesNotMatch(COMPOSE_TEXT, /(password|secret|token)\s*[:=]\s*["']?[A-Za-z0-9!@#%^&*]{6,}/i, 'a literal credential in docker-compose.yml');
-  assert.equal(svc('grafana').environment?.['GF_SECURITY_ADMIN_PASSWORD'], '${GRAFANA_ADMIN_PASSWORD:?set GRAFANA_ADMIN_PASSWORD to the Grafana admin password}');
-  assert.throws(() => interpolate(String(svc('grafana').environment?.['GF_SECURITY_ADMIN_PASSWORD'])), /required/, 'compose refuses to start without it');
+  assert.equal(secrets, 5, 'the four receiver variables and GRAFANA_ADMIN_PASSWORD, all in volume-init');
+  assert.doesNotMatch(COMPOSE_TEXT, /(password|secret|token)\s*[:=]\s*["']?[A-Za-z0-9!@#%^&*]{6,}/i, `a literal credential in ${INCLUDED}`);
+  assert.doesNotMatch(COMPOSE_TEXT, /hooks\.slack\.com|https:\/\//, `a receiver URL in ${INCLUDED}`);
+  // Grafana reads its admin password from the file volume-init writes (the shell's value or a random one).
+  const g = svc('grafana');
+  assert.equal(g.environment?.['GF_SECURITY_ADMIN_PASSWORD'], undefined);
+  assert.equal(g.environment?.['GF_SECURITY_ADMIN_PASSWORD__FILE'], '/run/crm-secrets/admin-password');
+  assert.ok((g.volumes ?? []).includes('grafana-secrets:/run/crm-secrets:ro'));
+  const init = (svc('volume-init').command as string[]).join('\n');
+  assert.match(init, /printf '%s' "\$\$GRAFANA_ADMIN_PASSWORD" > \/grafana-secrets\/admin-password/);
+  assert.match(init, /od -An -tx1 -N16 \/dev\/urandom/, 'a random password when none is given');
+  assert.ok((svc('volume-init').volumes ?? []).includes('grafana-secrets:/grafana-secrets'));
 });
 
 // ---------- the configs the services run ----------
@@ -275,10 +318,60 @@ test('prometheus: listens on PROMETHEUS_PORT; volume-init writes exactly the fil
   for (const rf of promYml.rule_files ?? []) {
     assert.ok((p.volumes ?? []).some((v) => v.startsWith(`./otel-collector/prometheus/${rf.split('/')[0]}:`)), `rule files ${rf} mounted`);
   }
+  // Prometheus sends alerts to the Alertmanager of a file volume-init writes, with its port.
+  const amFiles = (promYml as { alerting?: { alertmanagers: Array<{ file_sd_configs: Array<{ files: string[] }> }> } }).alerting?.alertmanagers
+    .flatMap((a) => a.file_sd_configs.flatMap((f) => f.files)) ?? [];
+  assert.deepEqual(amFiles, ['../../.stack/prometheus/targets-alertmanager.json']);
+  assert.match(script, /^\s*targets targets-alertmanager "alertmanager:\$\{ALERTMANAGER_PORT\}"$/m);
+  assert.match(args, /--storage\.tsdb\.retention\.time=\$\{PROMETHEUS_RETENTION\}/, 'the retention of stack/stack.env');
   // The collector/jaeger targets use the ports those services listen on.
   assert.match(script, /collector:\$\{COLLECTOR_TELEMETRY_PORT\}/);
   assert.match(script, /collector:\$\{COLLECTOR_PROMETHEUS_EXPORTER_PORT\}/);
   assert.match(script, /jaeger:\$\{JAEGER_TELEMETRY_PORT\}/);
+});
+
+test('alertmanager: runs the kit config in its directory, with the receiver files volume-init writes from the shell', () => {
+  const am = svc('alertmanager') as Service & { working_dir?: string };
+  const args = (am.command as string[]).join(' ');
+  assert.match(args, /--config\.file=\/kit\/otel-collector\/alertmanager\/alertmanager\.yml/);
+  assert.match(args, /--web\.listen-address=0\.0\.0\.0:\$\{ALERTMANAGER_PORT\}/);
+  assert.match(args, /--cluster\.listen-address=( |$)/, 'no cluster listener');
+  // url_file paths are relative to the working directory, credentials_file to the config's: one place.
+  assert.equal(am.working_dir, '/kit/otel-collector/alertmanager');
+  assert.ok((am.volumes ?? []).includes('./otel-collector/alertmanager:/kit/otel-collector/alertmanager:ro'));
+  const config = read('otel-collector/alertmanager/alertmanager.yml');
+  const files = [...config.matchAll(/_file: (\S+)/g)].map((m) => m[1]!);
+  assert.equal(files.length, 4);
+  const init = svc('volume-init');
+  const script = (init.command as string[]).join('\n');
+  for (const f of files) {
+    // ../../.stack/alertmanager/receivers/x from /kit/otel-collector/alertmanager -> /kit/.stack/alertmanager/receivers/x
+    const m = /^\.\.\/\.\.\/\.stack\/alertmanager\/receivers\/([a-z-]+)$/.exec(f);
+    assert.ok(m, `alertmanager.yml reads ${f}`);
+    assert.match(script, new RegExp(`> /receivers/${m[1]}$`, 'm'), `volume-init writes ${m[1]}`);
+  }
+  assert.ok((am.volumes ?? []).includes('alertmanager-receivers:/kit/.stack/alertmanager/receivers:ro'));
+  assert.ok((init.volumes ?? []).includes('alertmanager-receivers:/receivers'));
+  assert.match(script, /umask 077/);
+  assert.match(script, /chown -R 65534:65534 \/receivers/, 'readable by the alertmanager image user (nobody) only');
+  // The same variables as stack/start.sh, each into the same file.
+  for (const [v, f] of [['ALERTMANAGER_PAGER_URL', 'pager-url'], ['ALERTMANAGER_PAGER_TOKEN', 'pager-token'], ['SLACK_WEBHOOK_URL', 'chat-url'], ['ALERTMANAGER_DEFAULT_URL', 'default-url']]) {
+    assert.match(script, new RegExp(`printf '%s\\\\n' "\\$\\$${v}" > /receivers/${f}$`, 'm'), `volume-init writes ${f} from ${v}`);
+    assert.ok(read('stack/start.sh').includes(`${v}:${f}`), `stack/start.sh writes ${f} from ${v}`);
+  }
+});
+
+test('opensearch-dashboards-setup imports the kit saved objects into Dashboards once it is healthy', () => {
+  const setup = svc('opensearch-dashboards-setup') as Service & { depends_on?: Record<string, { condition: string }> };
+  assert.equal(setup.network_mode, 'service:opensearch-dashboards');
+  assert.deepEqual(setup.entrypoint, ['bash', '/kit/stack/opensearch-dashboards-setup.sh']);
+  assert.equal(setup.depends_on?.['opensearch-dashboards']?.condition, 'service_healthy');
+  assert.ok((setup.volumes ?? []).includes('./stack:/kit/stack:ro'));
+  assert.ok((setup.volumes ?? []).includes('./otel-collector/opensearch-dashboards:/kit/otel-collector/opensearch-dashboards:ro'));
+  const script = read('stack/opensearch-dashboards-setup.sh');
+  assert.match(script, /otel-collector\/opensearch-dashboards\/saved-objects\.ndjson/);
+  assert.match(script, /_import\?overwrite=true/);
+  assert.equal(setup.environment?.['OPENSEARCH_DASHBOARDS_PORT'], '${OPENSEARCH_DASHBOARDS_PORT}');
 });
 
 test('grafana: the variables its provisioning expands are set, and its mounts are the kit provisioning', () => {
@@ -327,3 +420,94 @@ test('the collector image is built from the builder manifest with the pinned ver
   assert.match(dockerfile, /COPY otel-collector\/components/);
 });
 
+
+// ---------- compose's own loader ----------
+
+interface LoadedService {
+  image?: string;
+  command?: string[] | null;
+  environment?: Record<string, string | null>;
+  working_dir?: string;
+  volumes?: Array<{ type: string; source: string; target: string }>;
+  ports?: Array<{ host_ip: string; target: number; published: string }>;
+}
+interface LoadedProject { name: string; services: Record<string, LoadedService> }
+
+const LOADER_DIR = join(REPO, 'test', 'support', 'compose-config');
+let loaderBin: string | undefined;
+
+/** docker-compose.yml as `docker compose config` resolves it (compose-go, pinned in
+ * test/support/compose-config/go.mod), from the repository root, with only `shell` in the environment. */
+function composeConfig(shell: Record<string, string> = {}): LoadedProject {
+  if (!loaderBin) {
+    const dir = mkdtempSync(join(tmpdir(), 'crm-compose-config-'));
+    loaderBin = join(dir, 'compose-config');
+    process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+    try {
+      execFileSync('go', ['build', '-o', loaderBin, '.'], { cwd: LOADER_DIR, env: { ...process.env, GOFLAGS: '-mod=readonly' }, stdio: 'pipe', timeout: 300_000 });
+    } catch (error) {
+      throw new Error(`building test/support/compose-config needs Go (as npm run stack:install does): ${(error as Error).message}`);
+    }
+  }
+  const out = execFileSync(loaderBin, ['docker-compose.yml', REPO], { cwd: REPO, env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', ...shell }, stdio: ['ignore', 'pipe', 'pipe'] });
+  return JSON.parse(out.toString()) as LoadedProject;
+}
+
+test('compose\'s loader resolves `docker compose up` as typed: no flag, an empty shell, every pin and port from stack/stack.env', () => {
+  const p = composeConfig();
+  assert.equal(p.name, 'crm-otel-kit');
+  assert.deepEqual(Object.keys(p.services).sort(), Object.keys(compose.services).sort());
+  for (const [name, s] of Object.entries(p.services)) {
+    // (volume-init's shell script has shell expansions of its own: ${list:+...})
+    assert.doesNotMatch(JSON.stringify({ ...s, command: name === 'volume-init' ? [] : s.command }), /\$\{/, `${name}: a variable left unresolved`);
+    if (s.image) {
+      const repo = s.image.slice(0, s.image.lastIndexOf(':'));
+      assert.equal(s.image, `${repo}:${ENV[IMAGE_PINS[repo]!]}`, `${name}: image tag is the stack.env pin`);
+    }
+    for (const port of s.ports ?? []) {
+      assert.equal(port.host_ip, '127.0.0.1', `${name}: port ${port.target} bound to loopback`);
+      assert.equal(Number(port.published), port.target);
+    }
+    for (const v of s.volumes ?? []) {
+      if (v.type === 'bind') {
+        assert.ok(v.source.startsWith(REPO), `${name}: bind mount ${v.source} resolves inside the repository (project_directory)`);
+        assert.ok(existsSync(v.source), `${name}: ${v.source} exists`);
+      }
+    }
+  }
+  const prom = p.services['prometheus']!;
+  assert.ok(prom.command?.includes(`--storage.tsdb.retention.time=${ENV['PROMETHEUS_RETENTION']}`), JSON.stringify(prom.command));
+  assert.ok(prom.command?.includes(`--web.listen-address=0.0.0.0:${ENV['PROMETHEUS_PORT']}`));
+  assert.equal(p.services['alertmanager']!.working_dir, '/kit/otel-collector/alertmanager');
+  // $$ in the included file reaches the container as a single $ (include interpolates once more).
+  const init = p.services['volume-init']!.command!.join('\n');
+  assert.match(init, /^printf '%s\\n' "\$SLACK_WEBHOOK_URL" > \/receivers\/chat-url$/m);
+  assert.match(init, /^targets targets-alertmanager "alertmanager:\d+"$/m);
+  assert.equal(p.services['volume-init']!.environment?.['SLACK_WEBHOOK_URL'], '', 'unset: an empty receiver, not an error');
+});
+
+test('compose\'s loader: the shell\'s variables reach the containers and override stack/stack.env', () => {
+  const p = composeConfig({ SLACK_WEBHOOK_URL: 'https://chat.example/hook', GRAFANA_ADMIN_PASSWORD: 'from-the-shell', PROMETHEUS_PORT: '19090' });
+  assert.equal(p.services['volume-init']!.environment?.['SLACK_WEBHOOK_URL'], 'https://chat.example/hook');
+  assert.equal(p.services['volume-init']!.environment?.['GRAFANA_ADMIN_PASSWORD'], 'from-the-shell');
+  assert.ok(p.services['prometheus']!.command?.includes('--web.listen-address=0.0.0.0:19090'));
+});
+
+test('compose\'s loader stops, naming the pins, when stack/stack.env is not what the include reads (the check can fail)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'crm-compose-bad-'));
+  try {
+    writeFileSync(join(dir, 'empty.env'), '');
+    const bad = join(dir, 'docker-compose.yml');
+    writeFileSync(bad, ROOT_TEXT
+      .replace('path: stack/compose.yml', `path: ${join(REPO, INCLUDED)}`)
+      .replace('project_directory: .', `project_directory: ${REPO}`)
+      .replace('env_file: stack/stack.env', `env_file: ${join(dir, 'empty.env')}`));
+    composeConfig(); // builds the loader
+    assert.throws(
+      () => execFileSync(loaderBin!, [bad, dir], { env: { PATH: process.env['PATH'] ?? '' }, stdio: 'pipe' }),
+      (e: Error & { stderr?: Buffer }) => /required variable \w+_VERSION is missing a value: set it in stack\/stack\.env/.test(String(e.stderr)),
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
