@@ -28,9 +28,10 @@ test('base endpoint gets /v1/<signal>; a per-signal endpoint is used as is; prot
     OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'grpc',
     OTEL_METRICS_EXPORTER: 'prometheus,otlp',
   });
-  assert.deepEqual(config.traces.otlp, { url: 'http://collector:4318/', protocol: 'grpc' });
-  assert.deepEqual(config.metrics.otlp, { url: 'http://collector:4318/v1/metrics', protocol: 'http/json' });
-  assert.deepEqual(config.logs.otlp, { url: 'https://logs.example/ingest', protocol: 'http/json' });
+  const defaults = { timeoutMillis: 10_000, compression: 'none' };
+  assert.deepEqual(config.traces.otlp, { url: 'http://collector:4318/', protocol: 'grpc', ...defaults });
+  assert.deepEqual(config.metrics.otlp, { url: 'http://collector:4318/v1/metrics', protocol: 'http/json', ...defaults });
+  assert.deepEqual(config.logs.otlp, { url: 'https://logs.example/ingest', protocol: 'http/json', ...defaults });
 });
 
 test('sampler ratio and batch settings', () => {
@@ -78,3 +79,101 @@ test('redaction lists extend the defaults; detectors "all" never adds cloud ones
   assert.ok(!config.resourceDetectors.includes('aws'));
   assert.ok(read({ OTEL_NODE_RESOURCE_DETECTORS: 'env,aws' }).config.resourceDetectors.includes('aws'));
 });
+
+// Issue 10, point 7: variables that accepted garbage silently now get their line.
+
+test('OTEL_RESOURCE_ATTRIBUTES: a bad entry is named and dropped, the others kept', () => {
+  const { config, problems } = read({ OTEL_RESOURCE_ATTRIBUTES: 'service.name=%zz,team=crm, ,a=b=c,=x,region=eu%2Dwest,noequals' });
+  assert.deepEqual(config.resourceAttributes, { team: 'crm', region: 'eu-west' });
+  const accepted = "accepted key=value entries separated by ',', with ',', '=' and '%' percent-encoded and key and value at most 255 characters; using the other entries";
+  assert.deepEqual(problems, ['service.name=%zz', 'a=b=c', '=x', 'noequals'].map((e) => `OTEL_RESOURCE_ATTRIBUTES=${JSON.stringify(e)} is invalid: ${accepted}`));
+  assert.deepEqual(read({ OTEL_RESOURCE_ATTRIBUTES: `k=${'v'.repeat(256)},ok=1` }).config.resourceAttributes, { ok: '1' });
+});
+
+test('OTLP timeout and compression: validated per signal, the shared value as fallback, passed as numbers', () => {
+  const { config, problems } = read({
+    OTEL_METRICS_EXPORTER: 'otlp',
+    OTEL_EXPORTER_OTLP_TIMEOUT: '2500',
+    OTEL_EXPORTER_OTLP_TRACES_TIMEOUT: '2147483648', // would overflow setTimeout: every export would time out after 1 ms
+    OTEL_EXPORTER_OTLP_LOGS_TIMEOUT: 'soon',
+    OTEL_EXPORTER_OTLP_METRICS_TIMEOUT: '700',
+    OTEL_EXPORTER_OTLP_COMPRESSION: 'GZIP',
+    OTEL_EXPORTER_OTLP_LOGS_COMPRESSION: 'brotli',
+  });
+  assert.equal(config.traces.otlp.timeoutMillis, 2500);
+  assert.equal(config.logs.otlp.timeoutMillis, 2500);
+  assert.equal(config.metrics.otlp?.timeoutMillis, 700);
+  assert.equal(config.traces.otlp.compression, 'gzip');
+  assert.equal(config.logs.otlp.compression, 'gzip');
+  assert.deepEqual([...problems].sort(), [
+    'OTEL_EXPORTER_OTLP_LOGS_COMPRESSION="brotli" is invalid: accepted gzip or none; using gzip',
+    'OTEL_EXPORTER_OTLP_LOGS_TIMEOUT="soon" is invalid: accepted an integer from 1 to 2147483647 (milliseconds); using 2500',
+    'OTEL_EXPORTER_OTLP_TRACES_TIMEOUT="2147483648" is invalid: accepted an integer from 1 to 2147483647 (milliseconds); using 2500',
+  ]);
+  const shared = read({ OTEL_EXPORTER_OTLP_TIMEOUT: '0', OTEL_EXPORTER_OTLP_COMPRESSION: 'zip' });
+  assert.equal(shared.config.traces.otlp.timeoutMillis, 10_000);
+  assert.equal(shared.config.logs.otlp.compression, 'none');
+  assert.equal(shared.problems.length, 2, 'the shared variables are reported once, not per signal');
+});
+
+test('OTLP headers: each entry the exporters would drop or cut gets a line, and no header value is ever in it', () => {
+  const { problems, secrets } = read({
+    OTEL_EXPORTER_OTLP_HEADERS: 'x-api-key=s3cr3t-key-1,Bearer s3cr3t-token-2,x-tenant=,authorization=Basic%zzs3cr3t,x-ok=fine%20value',
+    OTEL_EXPORTER_OTLP_TRACES_HEADERS: 'authorization=Bearer s3cr3t;part',
+  });
+  assert.deepEqual(problems, [
+    'OTEL_EXPORTER_OTLP_HEADERS entry 2 of 5 is invalid: accepted key=value; using the other entries',
+    'OTEL_EXPORTER_OTLP_HEADERS entry 3 of 5 (header x-tenant) is invalid: accepted a non-empty value; using the other entries',
+    "OTEL_EXPORTER_OTLP_HEADERS entry 4 of 5 (header authorization) is invalid: accepted a percent-encoded value ('%' followed by two hex digits); using the other entries",
+    "OTEL_EXPORTER_OTLP_TRACES_HEADERS entry 1 of 1 (header authorization) is invalid: accepted ';' percent-encoded as %3B (the exporters drop what follows a ';'); using the value up to ';'",
+  ]);
+  for (const value of ['s3cr3t-key-1', 's3cr3t-token-2', 's3cr3t', 'fine value']) {
+    assert.ok(!problems.join('\n').includes(value), `${value} not in the lines`);
+    assert.ok(secrets.some((s) => s.includes(value)), `${value} is handed to hideInOutput`);
+  }
+});
+
+test('lists with no entry (",,,") are reported and read as unset; propagators are case-insensitive', () => {
+  const { config, problems } = read({ OTEL_PROPAGATORS: ',,,', CRM_OTEL_IGNORE_PATHS: ' , ,', OTEL_NODE_RESOURCE_DETECTORS: ',' });
+  assert.deepEqual(config.propagators, ['tracecontext', 'baggage']);
+  assert.deepEqual(config.ignorePaths, ['/health', '/healthz', '/ready', '/live', '/ping', '/metrics']);
+  assert.ok(config.resourceDetectors.includes('host'));
+  assert.deepEqual([...problems].sort(), [
+    'CRM_OTEL_IGNORE_PATHS=", ," is invalid: accepted a comma-separated list with at least one entry; using the default',
+    'OTEL_NODE_RESOURCE_DETECTORS="," is invalid: accepted a comma-separated list with at least one entry; using the default',
+    'OTEL_PROPAGATORS=",,," is invalid: accepted a comma-separated list with at least one entry; using the default',
+  ]);
+  const mixed = read({ OTEL_PROPAGATORS: 'TraceContext,BAGGAGE', CRM_OTEL_IGNORE_PATHS: '/status,healthz' });
+  assert.deepEqual(mixed.config.propagators, ['tracecontext', 'baggage']);
+  assert.deepEqual(mixed.config.ignorePaths, ['/status']);
+  assert.deepEqual(mixed.problems, ['CRM_OTEL_IGNORE_PATHS="healthz" is invalid: accepted paths starting with /; using the other listed paths']);
+});
+
+test('OTEL_SEMCONV_STABILITY_OPT_IN: unknown entries are named and left out', () => {
+  assert.equal(read({ OTEL_SEMCONV_STABILITY_OPT_IN: 'http,database/dup' }).config.semconvStabilityOptIn, undefined, 'valid: left as is');
+  const { config, problems } = read({ OTEL_SEMCONV_STABILITY_OPT_IN: 'HTTP,databse' });
+  assert.equal(config.semconvStabilityOptIn, 'HTTP');
+  assert.match(problems[0]!, /^OTEL_SEMCONV_STABILITY_OPT_IN="databse" is invalid: accepted a comma list of http, http\/dup, database, .*; using the other listed values$/);
+  const none = read({ OTEL_SEMCONV_STABILITY_OPT_IN: 'stable' });
+  assert.equal(none.config.semconvStabilityOptIn, '', 'nothing left: the register default (http) applies');
+  assert.match(none.problems[0]!, /; using http$/);
+});
+
+test('a Prometheus port equal to the app\'s PORT: one line, no endpoint, so that the app keeps its port', () => {
+  const { config, problems } = read({ PORT: '9464' });
+  assert.equal(config.metrics.prometheus, undefined);
+  assert.deepEqual(problems, [
+    'OTEL_EXPORTER_PROMETHEUS_PORT="9464" is invalid: accepted a port other than the app\'s own (PORT=9464); using no Prometheus endpoint, so that the app can listen on its port',
+  ]);
+  assert.deepEqual(read({ PORT: '8080' }).config.metrics.prometheus, { host: '0.0.0.0', port: 9464 });
+  assert.equal(read({ PORT: '8080', OTEL_EXPORTER_PROMETHEUS_PORT: '8080' }).config.metrics.prometheus, undefined);
+  assert.deepEqual(read({ PORT: '8080', OTEL_METRICS_EXPORTER: 'otlp' }).problems, [], 'no endpoint, no conflict');
+});
+
+test('an endpoint password is handed to hideInOutput, also when the URL has no scheme', () => {
+  assert.ok(read({ OTEL_EXPORTER_OTLP_ENDPOINT: 'https://crm:pa%24%24word@collector:4318' }).secrets.includes('pa$$word'));
+  const { problems, secrets } = read({ OTEL_EXPORTER_OTLP_ENDPOINT: 'crm:hunter22@collector:4318' });
+  assert.equal(problems.length, 1);
+  assert.ok(secrets.includes('crm:hunter22'));
+});
+

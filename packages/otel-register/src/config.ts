@@ -2,6 +2,8 @@
 // Every bad value produces one line naming the variable, the value, what is
 // accepted and what is used instead; nothing here throws.
 import { DEFAULT_LIMITS } from '@crm/redact';
+import { readOtlpEnv, type Compression } from './otlp-env';
+import { parseResourceAttributes, RESOURCE_ATTRIBUTES_ACCEPTED } from './resource-attributes';
 
 export type OtlpProtocol = 'http/protobuf' | 'http/json' | 'grpc';
 export type Signal = 'traces' | 'metrics' | 'logs';
@@ -18,6 +20,8 @@ export interface OtlpSignalConfig {
   /** Full URL of the signal's endpoint, e.g. http://localhost:4318/v1/traces */
   url: string;
   protocol: OtlpProtocol;
+  timeoutMillis: number;
+  compression: Compression;
 }
 
 export interface BatchConfig {
@@ -44,6 +48,10 @@ export interface Config {
   instrumentations: { enabled: string[] | undefined; disabled: string[] };
   expressLayers: string[];
   resourceDetectors: string[];
+  /** OTEL_RESOURCE_ATTRIBUTES without its bad entries. */
+  resourceAttributes: Record<string, string>;
+  /** OTEL_SEMCONV_STABILITY_OPT_IN without its unknown entries ('' for none left), when it had some. */
+  semconvStabilityOptIn: string | undefined;
   /** Added to @crm/redact's built-in rules; see RedactOptions. */
   redaction: { headers: string[]; queryKeys: string[]; emails: boolean; paths: string[]; maxLength: number };
   captureHeaders: { serverRequest: string[]; serverResponse: string[] };
@@ -102,10 +110,13 @@ export interface ConfigResult {
   config: Config;
   /** One line per bad value, ready to print. */
   problems: string[];
+  /** Values never to be printed (OTLP header values, endpoint passwords): see hideInOutput(). */
+  secrets: string[];
 }
 
-class Reader {
+export class Reader {
   readonly problems: string[] = [];
+  readonly secrets: string[] = [];
   constructor(private readonly env: NodeJS.ProcessEnv) {}
 
   raw(name: string): string | undefined {
@@ -115,6 +126,11 @@ class Reader {
 
   bad(name: string, value: string, accepted: string, usedInstead: string): void {
     this.problems.push(`${name}=${JSON.stringify(value)} is invalid: accepted ${accepted}; using ${usedInstead}`);
+  }
+
+  /** For a value that must not be printed: `what` names it without showing it. */
+  badHidden(what: string, accepted: string, usedInstead: string): void {
+    this.problems.push(`${what} is invalid: accepted ${accepted}; using ${usedInstead}`);
   }
 
   bool(name: string, fallback: boolean): boolean {
@@ -145,10 +161,14 @@ class Reader {
     return fallback;
   }
 
+  /** A comma list; one with no entry at all (`,,,`) is reported and read as unset. */
   list(name: string): string[] | undefined {
     const v = this.raw(name);
     if (v === undefined) return undefined;
-    return v.split(',').map((s) => s.trim()).filter(Boolean);
+    const list = v.split(',').map((s) => s.trim()).filter(Boolean);
+    if (list.length > 0) return list;
+    this.bad(name, v, 'a comma-separated list with at least one entry', 'the default');
+    return undefined;
   }
 
   url(name: string, fallback: string): string {
@@ -156,12 +176,24 @@ class Reader {
     if (v === undefined) return fallback;
     try {
       const u = new URL(v);
+      if (u.password) this.secrets.push(u.password, safeDecode(u.password));
       if (u.protocol === 'http:' || u.protocol === 'https:') return v;
     } catch {
       // reported below
     }
+    // user:password@host without a scheme: keep the credentials out of the line below.
+    const authority = v.split('/')[0]!;
+    if (authority.includes('@')) this.secrets.push(authority.slice(0, authority.lastIndexOf('@')));
     this.bad(name, v, 'an http:// or https:// URL', fallback);
     return fallback;
+  }
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
   }
 }
 
@@ -169,13 +201,65 @@ function joinUrl(base: string, path: string): string {
   return base.endsWith('/') ? base + path : `${base}/${path}`;
 }
 
-function otlpFor(r: Reader, signal: Signal, base: string, baseProtocol: OtlpProtocol): OtlpSignalConfig {
+type OtlpEnv = ReturnType<typeof readOtlpEnv>;
+
+function otlpFor(r: Reader, signal: Signal, base: string, baseProtocol: OtlpProtocol, otlpEnv: OtlpEnv): OtlpSignalConfig {
   const upper = signal.toUpperCase();
   const protocol = r.oneOf(`OTEL_EXPORTER_OTLP_${upper}_PROTOCOL`, PROTOCOLS, baseProtocol);
   const fallback = protocol === 'grpc' ? base : joinUrl(base, SIGNAL_PATH[signal]);
   // A per-signal endpoint is used as is (OTel spec); the base one gets /v1/<signal>.
   const url = r.url(`OTEL_EXPORTER_OTLP_${upper}_ENDPOINT`, fallback);
-  return { url, protocol };
+  return { url, protocol, ...otlpEnv(signal) };
+}
+
+// The values the instrumentations know (@opentelemetry/instrumentation's semconvStabilityFromStr,
+// case-insensitive; the list is the one of the OpenTelemetry configuration schema).
+const SEMCONV_OPT_IN = ['http', 'database', 'rpc', 'messaging', 'code'].flatMap((n) => [n, `${n}/dup`]);
+
+function semconvOptIn(r: Reader): string | undefined {
+  const list = r.list('OTEL_SEMCONV_STABILITY_OPT_IN');
+  if (list === undefined) return undefined;
+  const known = list.filter((entry) => SEMCONV_OPT_IN.includes(entry.toLowerCase()));
+  if (known.length === list.length) return undefined;
+  for (const entry of list) {
+    if (!known.includes(entry)) r.bad('OTEL_SEMCONV_STABILITY_OPT_IN', entry, `a comma list of ${SEMCONV_OPT_IN.join(', ')}`, known.length ? 'the other listed values' : 'http');
+  }
+  return known.join(',');
+}
+
+function propagatorList(r: Reader): Config['propagators'] {
+  const propagators: Config['propagators'] = [];
+  for (const p of r.list('OTEL_PROPAGATORS') ?? ['tracecontext', 'baggage']) {
+    const l = p.toLowerCase();
+    if (l === 'tracecontext' || l === 'baggage') propagators.push(l);
+    else if (l !== 'none') r.bad('OTEL_PROPAGATORS', p, 'tracecontext, baggage, none', 'the other listed propagators');
+  }
+  return propagators;
+}
+
+function ignorePaths(r: Reader): string[] {
+  const list = r.list('CRM_OTEL_IGNORE_PATHS');
+  if (list === undefined) return [...DEFAULTS.ignorePaths];
+  const paths = list.filter((p) => p.startsWith('/'));
+  for (const p of list) if (!p.startsWith('/')) r.bad('CRM_OTEL_IGNORE_PATHS', p, 'paths starting with /', paths.length ? 'the other listed paths' : 'the default');
+  return paths.length ? paths : [...DEFAULTS.ignorePaths];
+}
+
+/**
+ * PORT is where apps conventionally listen. A Prometheus endpoint started there first (the
+ * register runs before the app) would make the app's own listen() fail with EADDRINUSE: the
+ * endpoint is left out instead, so the app keeps its port.
+ */
+function prometheusPort(r: Reader, port: number): number | undefined {
+  const appPort = r.raw('PORT');
+  if (appPort === undefined || port === 0 || Number(appPort) !== port) return port;
+  r.bad(
+    'OTEL_EXPORTER_PROMETHEUS_PORT',
+    String(port),
+    `a port other than the app's own (PORT=${appPort})`,
+    'no Prometheus endpoint, so that the app can listen on its port',
+  );
+  return undefined;
 }
 
 function batch(r: Reader, prefix: 'OTEL_BSP' | 'OTEL_BLRP', delay: number): BatchConfig {
@@ -247,13 +331,10 @@ export function readConfig(options: RegisterOptions = {}, knownInstrumentations:
 
   const metricSet = options.metricsExporters ? new Set<string>(options.metricsExporters) : metricExporters(r);
   const promHost = options.prometheus?.host ?? r.raw('OTEL_EXPORTER_PROMETHEUS_HOST') ?? DEFAULTS.prometheusHost;
-  const promPort = options.prometheus?.port ?? r.int('OTEL_EXPORTER_PROMETHEUS_PORT', DEFAULTS.prometheusPort, 0, 65535);
-
-  const propagators: Config['propagators'] = [];
-  for (const p of r.list('OTEL_PROPAGATORS') ?? ['tracecontext', 'baggage']) {
-    if (p === 'tracecontext' || p === 'baggage') propagators.push(p);
-    else if (p !== 'none') r.bad('OTEL_PROPAGATORS', p, 'tracecontext, baggage, none', 'the other listed propagators');
-  }
+  const promPort = metricSet.has('prometheus')
+    ? prometheusPort(r, options.prometheus?.port ?? r.int('OTEL_EXPORTER_PROMETHEUS_PORT', DEFAULTS.prometheusPort, 0, 65535))
+    : undefined;
+  const otlpEnv = readOtlpEnv(r);
 
   const detectorNames = [...DEFAULTS.resourceDetectors, ...CLOUD_DETECTORS, 'all', 'none'];
   let detectors = knownList(r, 'OTEL_NODE_RESOURCE_DETECTORS', detectorNames) ?? [...DEFAULTS.resourceDetectors];
@@ -266,23 +347,23 @@ export function readConfig(options: RegisterOptions = {}, knownInstrumentations:
     serviceName: options.serviceName ?? r.raw('OTEL_SERVICE_NAME'),
     traces: {
       exporter: options.tracesExporter ?? exporterChoice(r, 'OTEL_TRACES_EXPORTER', 'otlp'),
-      otlp: otlpFor(r, 'traces', base, protocol),
+      otlp: otlpFor(r, 'traces', base, protocol, otlpEnv),
       batch: batch(r, 'OTEL_BSP', 5000),
     },
     metrics: {
-      prometheus: metricSet.has('prometheus') ? { host: promHost, port: promPort } : undefined,
-      otlp: metricSet.has('otlp') ? otlpFor(r, 'metrics', base, protocol) : undefined,
+      prometheus: promPort === undefined ? undefined : { host: promHost, port: promPort },
+      otlp: metricSet.has('otlp') ? otlpFor(r, 'metrics', base, protocol, otlpEnv) : undefined,
       console: metricSet.has('console'),
       exportIntervalMillis: r.int('OTEL_METRIC_EXPORT_INTERVAL', 60_000, 100, 86_400_000),
       exportTimeoutMillis: r.int('OTEL_METRIC_EXPORT_TIMEOUT', 30_000, 1, 86_400_000),
     },
     logs: {
       exporter: options.logsExporter ?? exporterChoice(r, 'OTEL_LOGS_EXPORTER', 'otlp'),
-      otlp: otlpFor(r, 'logs', base, protocol),
+      otlp: otlpFor(r, 'logs', base, protocol, otlpEnv),
       batch: batch(r, 'OTEL_BLRP', 1000),
     },
     sampler: { name: samplerName, ratio },
-    propagators,
+    propagators: propagatorList(r),
     instrumentations: {
       enabled: knownList(r, 'OTEL_NODE_ENABLED_INSTRUMENTATIONS', knownInstrumentations),
       disabled: knownList(r, 'OTEL_NODE_DISABLED_INSTRUMENTATIONS', knownInstrumentations) ?? [],
@@ -291,6 +372,10 @@ export function readConfig(options: RegisterOptions = {}, knownInstrumentations:
       knownList(r, 'CRM_OTEL_EXPRESS_LAYERS', ['router', 'middleware', 'request_handler', 'none']) ?? [...DEFAULTS.expressLayers]
     ).filter((l) => l !== 'none'),
     resourceDetectors: detectors,
+    resourceAttributes: parseResourceAttributes(r.raw('OTEL_RESOURCE_ATTRIBUTES') ?? '', (entry) =>
+      r.bad('OTEL_RESOURCE_ATTRIBUTES', entry, RESOURCE_ATTRIBUTES_ACCEPTED, 'the other entries'),
+    ),
+    semconvStabilityOptIn: semconvOptIn(r),
     redaction: {
       headers: lower(options.redactHeaders ?? r.list('CRM_OTEL_REDACT_HEADERS') ?? []),
       queryKeys: lower(options.redactQueryKeys ?? r.list('CRM_OTEL_REDACT_QUERY_KEYS') ?? []),
@@ -302,11 +387,11 @@ export function readConfig(options: RegisterOptions = {}, knownInstrumentations:
       serverRequest: lower(r.list('OTEL_INSTRUMENTATION_HTTP_SERVER_CAPTURE_REQUEST_HEADERS') ?? []),
       serverResponse: lower(r.list('OTEL_INSTRUMENTATION_HTTP_SERVER_CAPTURE_RESPONSE_HEADERS') ?? []),
     },
-    ignorePaths: options.ignorePaths ?? r.list('CRM_OTEL_IGNORE_PATHS') ?? [...DEFAULTS.ignorePaths],
+    ignorePaths: options.ignorePaths ?? ignorePaths(r),
     shutdownTimeoutMillis:
       options.shutdownTimeoutMillis ?? r.int('CRM_OTEL_SHUTDOWN_TIMEOUT_MS', DEFAULTS.shutdownTimeoutMillis, 0, 600_000),
     quiet: options.quiet ?? r.bool('CRM_OTEL_QUIET', false),
     logLevel: r.oneOf('OTEL_LOG_LEVEL', LOG_LEVELS, 'warn'),
   };
-  return { config, problems: r.problems };
+  return { config, problems: r.problems, secrets: r.secrets };
 }

@@ -1,14 +1,20 @@
 // OTLP exporters by signal and protocol. Each package is required only when
 // chosen, and only at the first export: the protobuf, JSON and gRPC stacks cost
 // start-up time, and the first batch leaves seconds after the app has started.
-// Headers, timeouts and compression still come from the standard OTEL_EXPORTER_OTLP_* variables.
+// URL, timeout and compression are given as options (validated in config.ts and otlp-env.ts);
+// headers and certificates the exporters read from the OTEL_EXPORTER_OTLP_* variables themselves.
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { LogRecordExporter } from '@opentelemetry/sdk-logs';
 import type { PushMetricExporter } from '@opentelemetry/sdk-metrics';
 import type { ExportResult } from '@opentelemetry/core';
 import type { OtlpProtocol, OtlpSignalConfig } from './config';
 
-type Ctor<T> = new (config: { url: string }) => T;
+interface ExporterOptions {
+  url: string;
+  timeoutMillis: number;
+  compression: OtlpSignalConfig['compression'];
+}
+type Ctor<T> = new (config: ExporterOptions) => T;
 
 const TRACE: Record<OtlpProtocol, () => Ctor<SpanExporter>> = {
   'http/protobuf': () => require('@opentelemetry/exporter-trace-otlp-proto').OTLPTraceExporter,
@@ -43,15 +49,17 @@ function lazy<T, E extends Exporter<T>>(make: () => E): Exporter<T> {
   };
 }
 
+const options = (c: OtlpSignalConfig): ExporterOptions => ({ url: c.url, timeoutMillis: c.timeoutMillis, compression: c.compression });
+
 export function otlpTraceExporter(c: OtlpSignalConfig): SpanExporter {
-  return lazy(() => new (TRACE[c.protocol]())({ url: c.url })) as SpanExporter;
+  return lazy(() => new (TRACE[c.protocol]())(options(c))) as SpanExporter;
 }
 
 export function otlpLogExporter(c: OtlpSignalConfig): LogRecordExporter {
-  return lazy(() => new (LOG[c.protocol]())({ url: c.url })) as LogRecordExporter;
+  return lazy(() => new (LOG[c.protocol]())(options(c))) as LogRecordExporter;
 }
 
 /** Metrics are pushed on a timer too, but the reader asks the exporter for its temporality up front. */
 export function otlpMetricExporter(c: OtlpSignalConfig): PushMetricExporter {
-  return new (METRIC[c.protocol]())({ url: c.url });
+  return new (METRIC[c.protocol]())(options(c));
 }

@@ -4,7 +4,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import {
   detectResources,
-  envDetector,
   hostDetector,
   osDetector,
   processDetector,
@@ -72,10 +71,12 @@ function cloudDetectors(name: string): ResourceDetector[] {
   }
 }
 
-function detector(name: string): ResourceDetector[] {
+function detector(name: string, config: Config): ResourceDetector[] {
   switch (name) {
     case 'env':
-      return [envDetector];
+      // OTEL_RESOURCE_ATTRIBUTES as config.ts parsed it (bad entries dropped, not the whole variable);
+      // OTEL_SERVICE_NAME is applied last, in buildResource.
+      return [{ detect: () => ({ attributes: config.resourceAttributes }) }];
     case 'host':
       return [hostDetector];
     case 'os':
@@ -104,18 +105,10 @@ export function buildResource(config: Config, env: NodeJS.ProcessEnv = process.e
   // Later detectors win: OTEL_RESOURCE_ATTRIBUTES (env) goes last so that what the user sets,
   // e.g. service.instance.id, is never replaced by a detected value.
   const names = [...config.resourceDetectors.filter((d) => d !== 'env'), ...config.resourceDetectors.filter((d) => d === 'env')];
-  const detected = detectResources({ detectors: names.flatMap(detector) });
+  const detected = detectResources({ detectors: names.flatMap((name) => detector(name, config)) });
   const named = config.serviceName ? resourceFromAttributes({ 'service.name': config.serviceName }) : undefined;
   const merged = resourceFromAttributes(defaults).merge(detected);
-  const serviceName = config.serviceName ?? envServiceName(env) ?? defaults['service.name']!;
+  const fromEnv = names.includes('env') ? config.resourceAttributes['service.name'] : undefined;
+  const serviceName = config.serviceName ?? fromEnv ?? defaults['service.name']!;
   return { resource: named ? merged.merge(named) : merged, serviceName };
-}
-
-/** service.name as OTEL_RESOURCE_ATTRIBUTES gives it, read without waiting for async detectors. */
-function envServiceName(env: NodeJS.ProcessEnv): string | undefined {
-  for (const pair of (env['OTEL_RESOURCE_ATTRIBUTES'] ?? '').split(',')) {
-    const [k, v] = pair.split('=');
-    if (k?.trim() === 'service.name' && v) return decodeURIComponent(v.trim());
-  }
-  return undefined;
 }

@@ -43,6 +43,7 @@ export function startSdk(options: StartOptions = {}): RunningSdk | undefined {
     const meterProvider = startMetrics(config, resource, redactor, ledger);
     const logs = startLogs(config, resource, redactor, ledger);
     registerSelfMetrics(meterProvider, ledger, [['traces', traces.gate], ['logs', logs.gate]], redactor);
+    applySemconvOptIn(config);
     const instrumentations = setupInstrumentations(config, options.esm === true);
 
     const providers = [traces.provider, meterProvider, logs.provider];
@@ -69,6 +70,14 @@ export function startSdk(options: StartOptions = {}): RunningSdk | undefined {
     warn(`could not start (${(error as Error).message}); the app runs without telemetry`);
     return undefined;
   }
+}
+
+/** OTEL_SEMCONV_STABILITY_OPT_IN without its unknown entries, read by the instrumentations from process.env. */
+function applySemconvOptIn(config: Config): void {
+  const value = config.semconvStabilityOptIn;
+  if (value === undefined) return;
+  if (value) process.env['OTEL_SEMCONV_STABILITY_OPT_IN'] = value;
+  else delete process.env['OTEL_SEMCONV_STABILITY_OPT_IN']; // the register's default applies
 }
 
 export function runningSdk(): RunningSdk | undefined {
