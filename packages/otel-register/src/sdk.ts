@@ -1,7 +1,7 @@
 // The start-up story behind both preload entries and the programmatic API:
 // read config, build the resource, start the three signals, then the instrumentations.
 import { readConfig, type Config, type RegisterOptions } from './config';
-import { info, setupDiagLogger, warn } from './diagnostics';
+import { hideInOutput, info, setupDiagLogger, warn } from './diagnostics';
 import { DropLedger } from './export-guard';
 import { INSTRUMENTATION_NAMES, setupInstrumentations, type InstrumentationHandle } from './instrumentations';
 import { startLogs } from './logs';
@@ -31,7 +31,8 @@ export function startSdk(options: StartOptions = {}): RunningSdk | undefined {
   if (running) return running;
   try {
     const env = options.env ?? process.env;
-    const { config, problems } = readConfig(options, INSTRUMENTATION_NAMES);
+    const { config, problems, secrets } = readConfig(options, INSTRUMENTATION_NAMES);
+    hideInOutput(secrets);
     setupDiagLogger(config.logLevel, env['OTEL_LOG_LEVEL'] !== undefined);
     for (const problem of problems) warn(problem);
     if (config.disabled) return undefined;
