@@ -28,6 +28,22 @@ export class DropLedger {
       return { signal, reason, count };
     });
   }
+
+  /** Items of a signal dropped so far, whatever the reason. */
+  dropped(signal: Signal): number {
+    let n = 0;
+    for (const e of this.entries()) if (e.signal === signal) n += e.count;
+    return n;
+  }
+
+  private readonly sending = new Map<Signal, number>();
+
+  /** Items handed to an exporter whose answer has not come yet. */
+  inFlight(signal: Signal, delta = 0): number {
+    const n = (this.sending.get(signal) ?? 0) + delta;
+    this.sending.set(signal, n);
+    return n;
+  }
 }
 
 /**
@@ -77,15 +93,25 @@ const RECOVERY_HOLD_MILLIS = 2000;
  * does not end it.
  */
 export class ExportHealth {
+  /** Every exporter's health, for the exit line's count of metric exports not delivered. */
+  static readonly all = new Set<ExportHealth>();
   private failing = false;
   private failedAt = 0;
   private failedAtTime = 0;
   private started = 0;
+  private succeeded = 0;
   constructor(
-    private readonly signal: Signal,
+    readonly signal: Signal,
     private readonly target: string,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    ExportHealth.all.add(this);
+  }
+
+  /** Exports that failed or have no answer yet. */
+  get undelivered(): number {
+    return this.started - this.succeeded;
+  }
 
   /** Call when an export starts; pass the result to ok() or failed(). */
   begin(): number {
@@ -93,6 +119,7 @@ export class ExportHealth {
   }
 
   ok(startedAs: number): void {
+    this.succeeded++;
     if (!this.failing || startedAs <= this.failedAt || this.now() - this.failedAtTime < RECOVERY_HOLD_MILLIS) return;
     this.failing = false;
     info(`${this.signal} export to ${this.target} recovered`);
@@ -126,8 +153,13 @@ export class GuardedExporter<T> implements BatchExporter<T> {
 
   export(items: T[], resultCallback: (result: ExportResult) => void): void {
     this.gate?.release(items.length);
+    this.ledger.inFlight(this.signal, items.length);
     const attempt = this.health.begin();
+    let answered = false;
     const done = (result: ExportResult): void => {
+      if (answered) return;
+      answered = true;
+      this.ledger.inFlight(this.signal, -items.length);
       if (result.code === ExportResultCode.SUCCESS) this.health.ok(attempt);
       else {
         this.ledger.add(this.signal, 'export_failed', items.length);
@@ -149,4 +181,22 @@ export class GuardedExporter<T> implements BatchExporter<T> {
   forceFlush(): Promise<void> {
     return this.inner.forceFlush?.() ?? Promise.resolve();
   }
+}
+
+/**
+ * The exit line: spans and log records never delivered in this process's life (dropped, or still
+ * queued or in flight when it ends) and metric exports that failed or had no answer; undefined
+ * when there are none.
+ */
+export function undeliveredLine(ledger: DropLedger, gates: { traces?: QueueGate; logs?: QueueGate }): string | undefined {
+  const count = (signal: 'traces' | 'logs'): number => ledger.dropped(signal) + (gates[signal]?.size ?? 0) + ledger.inFlight(signal);
+  const spans = count('traces');
+  const records = count('logs');
+  let metricExports = 0;
+  for (const health of ExportHealth.all) if (health.signal === 'metrics') metricExports += health.undelivered;
+  if (spans + records + metricExports === 0) return undefined;
+  return (
+    `telemetry not delivered when the process ended: ${spans} spans, ${records} logs, ${metricExports} metric exports ` +
+    '(dropped, or still queued or in flight; crm_otel_dropped_total has the reasons)'
+  );
 }

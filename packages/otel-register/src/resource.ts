@@ -1,7 +1,7 @@
 // service.name, service.version, deployment.environment.name and the local detectors.
 // Cloud detectors (they make metadata calls) run only when OTEL_NODE_RESOURCE_DETECTORS names them.
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   detectResources,
   hostDetector,
@@ -12,6 +12,7 @@ import {
   type Resource,
   type ResourceDetector,
 } from '@opentelemetry/resources';
+import { findAppRoot } from './app-root';
 import { requireFromAutoInstrumentations } from './auto-require';
 import type { Config } from './config';
 
@@ -22,19 +23,12 @@ interface AppPackage {
 
 /** The package.json nearest to the app's entry script (or the working directory). */
 export function findAppPackage(entry = process.argv[1]): AppPackage {
-  let dir = entry ? dirname(resolve(entry)) : process.cwd();
-  for (;;) {
-    const file = join(dir, 'package.json');
-    if (existsSync(file)) {
-      try {
-        return JSON.parse(readFileSync(file, 'utf8')) as AppPackage;
-      } catch {
-        return {};
-      }
-    }
-    const parent = dirname(dir);
-    if (parent === dir) return {};
-    dir = parent;
+  const root = findAppRoot(entry);
+  if (root === undefined) return {};
+  try {
+    return JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as AppPackage;
+  } catch {
+    return {};
   }
 }
 

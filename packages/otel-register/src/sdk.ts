@@ -1,8 +1,10 @@
 // The start-up story behind both preload entries and the programmatic API:
 // read config, build the resource, start the three signals, then the instrumentations.
+import { holdOpen, inBackground, runBatchProcessorsInBackground } from './background';
 import { readConfig, type Config, type RegisterOptions } from './config';
+import { installCrashHandlers } from './crash';
 import { hideInOutput, info, setupDiagLogger, warn } from './diagnostics';
-import { DropLedger } from './export-guard';
+import { DropLedger, ExportHealth, undeliveredLine } from './export-guard';
 import { INSTRUMENTATION_NAMES, setupInstrumentations, type InstrumentationHandle } from './instrumentations';
 import { startLogs } from './logs';
 import { registerSelfMetrics, startMetrics } from './metrics';
@@ -14,7 +16,7 @@ import { startTraces } from './traces';
 export interface StartOptions extends RegisterOptions {
   /** Preloaded with --import: ESM apps need their instrumentations before they import anything. */
   esm?: boolean;
-  /** Flush on SIGTERM/SIGINT/beforeExit (the preload entries do). */
+  /** Flush on SIGTERM/SIGINT/beforeExit and before an uncaught exception ends the process (the preload entries do). */
   installSignalHandlers?: boolean;
 }
 
@@ -38,10 +40,16 @@ export function startSdk(options: StartOptions = {}): RunningSdk | undefined {
     if (config.disabled) return undefined;
 
     const ledger = new DropLedger();
+    ExportHealth.all.clear(); // a previous start's exporters are stopped
+    // Export work keeps the process up only where nothing else flushes at the end: with the
+    // exit hooks (they flush on beforeExit), it runs in the background (background.ts).
+    const background = options.installSignalHandlers === true;
+    if (background) runBatchProcessorsInBackground();
     const redactor = createRedactor(config.redaction);
     const { resource, serviceName } = buildResource(config, env);
     const traces = startTraces(config, resource, redactor, ledger);
-    const meterProvider = startMetrics(config, resource, redactor, ledger);
+    // The readers' timers and exports, and so everything they start, inherit the scope.
+    const meterProvider = background ? inBackground(() => startMetrics(config, resource, redactor, ledger)) : startMetrics(config, resource, redactor, ledger);
     const logs = startLogs(config, resource, redactor, ledger);
     registerSelfMetrics(meterProvider, ledger, [['traces', traces.gate], ['logs', logs.gate]], redactor);
     applySemconvOptIn(config);
@@ -49,18 +57,19 @@ export function startSdk(options: StartOptions = {}): RunningSdk | undefined {
 
     const providers = [traces.provider, meterProvider, logs.provider];
     let stopping: Promise<void> | undefined;
+    const stop = (): Promise<void> =>
+      (stopping ??= inBackground(() => Promise.allSettled(providers.map((p) => p.shutdown()))).then(() => undefined));
+    // Exports do not keep the process up (background.ts); a flush someone awaits does.
     const sdk: RunningSdk = {
       config,
       instrumentations,
-      forceFlush: async () => {
-        await Promise.allSettled(providers.map((p) => p.forceFlush()));
-      },
-      shutdown: () => {
-        stopping ??= Promise.allSettled(providers.map((p) => p.shutdown())).then(() => undefined);
-        return stopping;
-      },
+      forceFlush: () => holdOpen(inBackground(() => Promise.allSettled(providers.map((p) => p.forceFlush()))).then(() => undefined)),
+      shutdown: () => holdOpen(stop()),
     };
-    if (options.installSignalHandlers) installShutdownHooks(sdk.shutdown, config.shutdownTimeoutMillis);
+    if (options.installSignalHandlers) {
+      const undelivered = (): string | undefined => undeliveredLine(ledger, { traces: traces.gate, logs: logs.gate });
+      installCrashHandlers(installShutdownHooks({ stop, undelivered }, config.shutdownTimeoutMillis));
+    }
     if (!config.quiet) info(startupLine(config, serviceName));
     if (['info', 'debug', 'verbose', 'all'].includes(config.logLevel) && env['OTEL_LOG_LEVEL'] !== undefined) {
       info(`instrumentations started: ${instrumentations.loaded().join(', ') || 'none'}; started on first require: ${instrumentations.waiting().join(', ')}`);

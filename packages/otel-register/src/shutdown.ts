@@ -1,39 +1,103 @@
-// Flush on SIGTERM/SIGINT within a bound, then keep Node's own behaviour:
-// with no handler of the app's, exit with 128 + the signal number; with one, the app decides.
+// How the process ends when the kit takes part; every flush is bounded by CRM_OTEL_SHUTDOWN_TIMEOUT_MS.
+// - SIGTERM/SIGINT with no handler of the app's: flush, then exit 128 + the signal number, as Node
+//   would; with one, flush and let the app decide. A second signal stops waiting.
+// - The app has run out of work (beforeExit): flush, then end as the process would have. Export
+//   work never keeps the process alive (background.ts), so this comes right after the app's last
+//   work, whatever the collector does.
+// - An uncaught exception or unhandled rejection with no handler of the app's (crash.ts): flush,
+//   then Node's own report and exit code.
+// A signal during a beforeExit flush turns that exit into the signal's; a crash wins over both.
+// When the process ends, one line says what was not delivered, if anything was not.
 import { constants } from 'node:os';
+import { warn } from './diagnostics';
+
+export interface Stoppable {
+  /** Flushes and stops every signal. */
+  stop(): Promise<void>;
+  /** The exit line, or undefined when everything was delivered. */
+  undelivered(): string | undefined;
+}
+
+export const EXIT_RANK = { beforeExit: 1, signal: 2, crash: 3 } as const;
 
 const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
 
-export function installShutdownHooks(flushAndStop: () => Promise<void>, timeoutMillis: number): void {
-  let exiting = false;
-  for (const signal of SIGNALS) {
-    const onSignal = (): void => {
-      const appDecides = process.listenerCount(signal) > 1;
-      if (exiting && !appDecides) process.exit(128 + constants.signals[signal]); // second signal: stop waiting
-      exiting = true;
-      void boundedFlush(flushAndStop, timeoutMillis).then(() => {
-        if (!appDecides) process.exit(128 + constants.signals[signal]);
-      });
-    };
-    process.on(signal, onSignal);
-  }
-  // The app has run out of work: flush within the bound, then let the process end as it
-  // would have (an unreachable collector must not keep a finished script alive).
-  let flushedBeforeExit = false;
-  process.on('beforeExit', () => {
-    if (flushedBeforeExit) return;
-    flushedBeforeExit = true;
-    const appListens = process.listenerCount('beforeExit') > 1;
-    void boundedFlush(flushAndStop, timeoutMillis).then(() => {
-      if (!appListens) process.exit();
+export class ExitControl {
+  private flushing: Promise<void> | undefined;
+  private ending: { rank: number; run: () => void } | undefined;
+  private ended = false;
+  private reported = false;
+
+  constructor(
+    private readonly sdk: Stoppable,
+    private readonly timeoutMillis: number,
+  ) {}
+
+  /** Flushes and stops once; resolves when done or at the bound, whichever comes first. */
+  flush(): Promise<void> {
+    this.flushing ??= new Promise<void>((resolve) => {
+      // ref'd: this timer is what keeps the process up while the (unref'd) exports finish
+      const bound = setTimeout(resolve, this.timeoutMillis).ref();
+      void this.sdk
+        .stop()
+        .catch(() => undefined)
+        .then(() => {
+          clearTimeout(bound);
+          resolve();
+        });
     });
-  });
+    return this.flushing;
+  }
+
+  /** Flush, then end the process with `run`; an ending of a higher rank asked meanwhile wins. */
+  endAfterFlush(rank: number, run: () => void): void {
+    if (this.ended) return;
+    if (!this.ending || rank > this.ending.rank) this.ending = { rank, run };
+    void this.flush().then(() => this.endNow());
+  }
+
+  /** Ends with what was asked, without waiting any longer. */
+  endNow(): void {
+    if (this.ended || !this.ending) return;
+    this.ended = true;
+    this.report();
+    this.ending.run();
+  }
+
+  /** The one line about what was not delivered (at most once). */
+  report(): void {
+    if (this.reported) return;
+    this.reported = true;
+    const line = this.sdk.undelivered();
+    if (line) warn(line);
+  }
 }
 
-function boundedFlush(flushAndStop: () => Promise<void>, timeoutMillis: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const bound = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, timeoutMillis);
+export function installShutdownHooks(sdk: Stoppable, timeoutMillis: number): ExitControl {
+  const exit = new ExitControl(sdk, timeoutMillis);
+  let signalled = false;
+  for (const signal of SIGNALS) {
+    process.on(signal, () => {
+      if (process.listenerCount(signal) > 1) {
+        void exit.flush(); // the app decides
+        return;
+      }
+      if (signalled) {
+        exit.endNow(); // second signal: stop waiting
+        return;
+      }
+      signalled = true;
+      exit.endAfterFlush(EXIT_RANK.signal, () => process.exit(128 + constants.signals[signal]));
+    });
+  }
+  let beforeExitSeen = false;
+  process.on('beforeExit', () => {
+    if (beforeExitSeen) return;
+    beforeExitSeen = true;
+    if (process.listenerCount('beforeExit') > 1) void exit.flush(); // the app may have more to do
+    else exit.endAfterFlush(EXIT_RANK.beforeExit, () => process.exit());
   });
-  return Promise.race([flushAndStop().catch(() => undefined), bound]).then(() => clearTimeout(timer));
+  // An exit of the app's own (process.exit(), its signal handler): the line still comes.
+  process.on('exit', () => exit.report());
+  return exit;
 }
