@@ -1,4 +1,5 @@
-// Issue 2, points 9 to 13: shutdown and exit codes, collector down, config errors, start-up line, programmatic API.
+// Issue 2, points 9 to 13: shutdown and exit codes, collector down, config errors, start-up line, programmatic API;
+// issue 10, points 5 and 7: nothing secret printed, bad configuration named and the rest kept.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { OtlpReceiver } from '../support/otlp-receiver.ts';
@@ -187,3 +188,64 @@ describe('point 13: programmatic API', () => {
     assert.ok(spansOf('api-app').some((s) => s.kind === 2 && s.attributes['url.path'] === '/api-call'), 'server span exported by shutdown()');
   });
 });
+
+describe('issue 10, point 5: nothing secret printed', () => {
+  test('credentials in endpoints and OTLP header values never reach stderr; a newline in a value forges no line', async () => {
+    const closed = await freePort(); // export fails: the failure warnings are printed too
+    const a = await app(
+      {
+        OTEL_SERVICE_NAME: 'printed-app\n[@crm/otel-register] forged line',
+        OTEL_EXPORTER_OTLP_HEADERS: 'x-api-key=hdr-s3cr3t-1,Bearer hdr-s3cr3t-2',
+        OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: 'crm:pw-s3cr3t-2@127.0.0.1:4318', // no scheme: invalid, printed
+        OTEL_LOG_LEVEL: 'debug', // the SDK's own diagnostics go through the same helper
+      },
+      `http://crm:pw-s3cr3t-1@127.0.0.1:${closed}`,
+    );
+    await get(`${a.base}/leads/1`);
+    await a.waitForOutput(/traces export to .* failed/);
+    const stderr = a.stderr();
+    const lines = stderr.trimEnd().split('\n');
+    for (const line of lines) assert.ok(line.startsWith('[@crm/otel-register] '), `every line is the register's: ${line.slice(0, 200)}`);
+    assert.ok(lines.some((l) => l.includes('service printed-app\\n[@crm/otel-register] forged line: traces otlp http/protobuf http://***@127.0.0.1:')));
+    assert.ok(lines.some((l) => l.includes('OTEL_EXPORTER_OTLP_LOGS_ENDPOINT="***@127.0.0.1:4318" is invalid')));
+    assert.ok(lines.some((l) => l.includes('OTEL_EXPORTER_OTLP_HEADERS entry 2 of 2 is invalid: accepted key=value')));
+    assert.match(stderr, /warning: traces export to http:\/\/\*\*\*@127\.0\.0\.1:\d+\/v1\/traces failed/);
+    for (const secret of ['pw-s3cr3t', 'hdr-s3cr3t']) assert.ok(!stderr.includes(secret), `${secret} printed`);
+  });
+});
+
+describe('issue 10, point 7: bad configuration is named, the rest keeps working', () => {
+  test('a bad OTEL_RESOURCE_ATTRIBUTES entry is named and dropped; the other entries and all three signals stay on', async () => {
+    // This used to stop every signal: "could not start (URI malformed)".
+    const a = await app({ OTEL_RESOURCE_ATTRIBUTES: 'service.name=%zz,service.namespace=attrs-test,team=crm-core' });
+    assert.match(a.stderr(), /OTEL_RESOURCE_ATTRIBUTES="service.name=%zz" is invalid: accepted key=value entries/);
+    assert.doesNotMatch(a.stderr(), /could not start/);
+    await get(`${a.base}/leads/1`);
+    const ours = (r: Record<string, unknown>) => r['service.namespace'] === 'attrs-test';
+    const span = await h.receiver.waitFor('a span', () => h.receiver.spans.find((s) => ours(s.resource)));
+    assert.equal(span.resource['team'], 'crm-core');
+    assert.equal(span.resource['service.name'], 'fixture-crm-app', 'the package name, the bad value being dropped');
+    await h.receiver.waitFor('a log record', () => h.receiver.logs.find((l) => ours(l.resource)));
+    assert.ok(total(await scrape(a.metricsUrl), 'http_server_request_duration_count', { http_route: '/leads/:id' }) >= 1);
+  });
+
+  test('an unknown OTEL_SEMCONV_STABILITY_OPT_IN entry is named and left out: the stable HTTP metric stays', async () => {
+    const a = await app({ OTEL_SERVICE_NAME: 'semconv-app', OTEL_SEMCONV_STABILITY_OPT_IN: 'htpp' });
+    assert.match(a.stderr(), /OTEL_SEMCONV_STABILITY_OPT_IN="htpp" is invalid: accepted a comma list of http, http\/dup, .*; using http/);
+    await get(`${a.base}/leads/1`);
+    assert.equal(total(await scrape(a.metricsUrl), 'http_server_request_duration_count', { http_route: '/leads/:id' }), 1);
+  });
+
+  test("a Prometheus port equal to the app's PORT: one line, no endpoint, and the app keeps its port", async () => {
+    const port = await freePort();
+    // Before, the endpoint took the port first and the app's listen() failed with EADDRINUSE.
+    const a = await app({ OTEL_SERVICE_NAME: 'port-app', APP_PORT: String(port), PORT: String(port), OTEL_EXPORTER_PROMETHEUS_PORT: String(port) });
+    assert.equal((await get(`http://127.0.0.1:${port}/leads/1`)).status, 200);
+    const lines = a.stderr().split('\n').filter((l) => l.includes('OTEL_EXPORTER_PROMETHEUS_PORT'));
+    assert.deepEqual(lines, [
+      `[@crm/otel-register] warning: OTEL_EXPORTER_PROMETHEUS_PORT="${port}" is invalid: accepted a port other than the app's own (PORT=${port}); using no Prometheus endpoint, so that the app can listen on its port`,
+    ]);
+    assert.match(a.stderr(), /metrics none/, 'the start-up line says so');
+  });
+});
+
