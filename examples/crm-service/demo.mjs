@@ -1,25 +1,30 @@
 #!/usr/bin/env node
 // `npm run demo`: starts the CRM API and the enrichment service with the preload flag
-// (`node --require @crm/otel-register ...`) and sends them CRM traffic until Ctrl-C.
+// (`node --require @crm/otel-register ...`), sends them customer journeys until Ctrl-C, and tells
+// what happens: where each thing runs, one line per journey with its trace, counts every 5 s.
+// The services' JSON logs go to .stack/logs/demo-<service>.log (--verbose: also to the terminal).
 //   node examples/crm-service/demo.mjs [--duration SECONDS] [--rate JOURNEYS_PER_SECOND] [--verbose]
+//   node examples/crm-service/demo.mjs --trace TRACE_ID     draw one trace from Jaeger's API
 // Works with or without the local stack: without it, metrics still show on /metrics.
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fetchTrace, renderTrace } from './demo-trace.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = join(here, '..', '..');
+const USAGE = 'usage: node examples/crm-service/demo.mjs [--duration SECONDS] [--rate JOURNEYS_PER_SECOND] [--verbose] | --trace TRACE_ID';
 
 function usage(message) {
-  process.stderr.write(`demo: ${message}\nusage: node examples/crm-service/demo.mjs [--duration SECONDS] [--rate JOURNEYS_PER_SECOND] [--verbose]\n`);
+  process.stderr.write(`demo: ${message}\n${USAGE}\n`);
   process.exit(2);
 }
 
 function parseArgs(argv) {
-  const opts = { duration: undefined, rate: 2, verbose: false };
+  const opts = { duration: undefined, rate: 1, verbose: false, trace: undefined };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const [flag, inline] = arg.includes('=') ? arg.split(/=(.*)/s, 2) : [arg, undefined];
@@ -34,6 +39,10 @@ function parseArgs(argv) {
       const n = Number(v);
       if (!Number.isFinite(n) || n <= 0 || n > 500) usage(`--rate ${JSON.stringify(v)} is invalid: accepted journeys per second from 0 to 500`);
       opts.rate = n;
+    } else if (flag === '--trace') {
+      const v = value();
+      if (!/^[0-9a-f]{32}$/.test(v ?? '')) usage(`--trace ${JSON.stringify(v)} is invalid: accepted a trace id of 32 lower-case hex digits`);
+      opts.trace = v;
     } else if (flag === '--verbose') opts.verbose = true;
     else if (flag === '--help' || flag === '-h') usage('starts the demo services and a traffic generator');
     else usage(`unknown argument ${JSON.stringify(arg)}`);
@@ -74,6 +83,16 @@ function tcpOpen(port, host = '127.0.0.1', timeoutMs = 500) {
   });
 }
 
+/** GET url: { status, text } or undefined when nothing answers. */
+async function probe(url) {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(1500) });
+    return { status: res.status, text: await res.text() };
+  } catch {
+    return undefined;
+  }
+}
+
 const opts = parseArgs(process.argv.slice(2));
 const stackEnv = readStackEnv();
 const ports = {
@@ -83,12 +102,25 @@ const ports = {
   collectorHttp: portFrom(stackEnv, 'COLLECTOR_OTLP_HTTP_PORT', 4318),
   jaeger: portFrom(stackEnv, 'JAEGER_UI_PORT', 16686),
   prometheus: portFrom(stackEnv, 'PROMETHEUS_PORT', 9090),
+  alertmanager: portFrom(stackEnv, 'ALERTMANAGER_PORT', 9093),
   opensearch: portFrom(stackEnv, 'OPENSEARCH_PORT', 9200),
   grafana: portFrom(stackEnv, 'GRAFANA_PORT', 3000),
   dashboards: portFrom(stackEnv, 'OPENSEARCH_DASHBOARDS_PORT', 5601),
 };
 // The stack's Prometheus scrapes the app port and the one after it (stack/start.sh).
 ports.enrichmentMetrics = portFrom(stackEnv, 'ENRICHMENT_PROMETHEUS_PORT', ports.crmMetrics + 1);
+const jaegerBase = `http://127.0.0.1:${ports.jaeger}`;
+
+// ---- --trace: draw one trace and stop ----------------------------------------------------------
+if (opts.trace) {
+  const trace = await fetchTrace(jaegerBase, opts.trace);
+  if (trace instanceof Error) {
+    process.stderr.write(`demo: ${trace.message}\n`);
+    process.exit(1);
+  }
+  process.stdout.write(`${renderTrace(trace).join('\n')}\n`);
+  process.exit(0);
+}
 
 for (const entry of ['dist/server.js', 'dist/enrichment.js', 'dist/traffic.js']) {
   if (!existsSync(join(here, entry))) {
@@ -97,30 +129,40 @@ for (const entry of ['dist/server.js', 'dist/enrichment.js', 'dist/traffic.js'])
   }
 }
 
+// ---- the services, their JSON logs in files -----------------------------------------------------
+const logDir = join(repo, '.stack', 'logs');
+mkdirSync(logDir, { recursive: true });
+const shown = (file) => relative(process.cwd(), file) || file;
+/** leadId -> trace id, from the CRM's "lead created" log lines (the preload adds trace_id). */
+const leadTraces = new Map();
 const children = [];
 
 function startService(label, script, env) {
+  const logFile = join(logDir, `demo-${env.OTEL_SERVICE_NAME}.log`);
+  const log = createWriteStream(logFile, { flags: 'a' });
   const child = spawn(process.execPath, ['--require', '@crm/otel-register', script], {
     cwd: here,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const entry = { label, child, exit: new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal }))), stderr: '' };
-  const show = (line, isStderr) => {
+  const entry = { label, child, logFile, exit: new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal }))) };
+  const onLine = (line, isStderr) => {
     if (!line.trim()) return;
     if (isStderr) {
-      entry.stderr += `${line}\n`;
+      // The register's own messages (and crashes): always shown.
       process.stdout.write(`[${label}] ${line}\n`);
       return;
     }
-    // pino JSON lines: warnings and errors always, everything with --verbose.
-    let level = 30;
-    try {
-      level = JSON.parse(line).level ?? 30;
-    } catch {
-      level = 40;
+    log.write(`${line}\n`);
+    if (opts.verbose) process.stdout.write(`[${label}] ${line}\n`);
+    if (line.includes('"lead created"')) {
+      try {
+        const rec = JSON.parse(line);
+        if (rec.leadId && rec.trace_id && rec.trace_flags === '01') leadTraces.set(rec.leadId, rec.trace_id);
+      } catch {
+        // not a JSON line
+      }
     }
-    if (opts.verbose || level >= 40) process.stdout.write(`[${label}] ${line}\n`);
   };
   for (const [stream, isStderr] of [[child.stdout, false], [child.stderr, true]]) {
     let buf = '';
@@ -128,7 +170,7 @@ function startService(label, script, env) {
       buf += d.toString();
       let nl;
       while ((nl = buf.indexOf('\n')) >= 0) {
-        show(buf.slice(0, nl), isStderr);
+        onLine(buf.slice(0, nl), isStderr);
         buf = buf.slice(nl + 1);
       }
     });
@@ -142,15 +184,10 @@ async function waitHealthy(entry, url, timeoutMs = 20_000) {
   let exited = false;
   void entry.exit.then(() => (exited = true));
   while (Date.now() < deadline && !exited) {
-    try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
-      if (res.ok) return;
-    } catch {
-      // not up yet
-    }
+    if ((await probe(url))?.status === 200) return;
     await sleep(100);
   }
-  throw new Error(`${entry.label} did not become healthy at ${url}${exited ? ' (it exited, see its lines above)' : ' within 20 s'}`);
+  throw new Error(`${entry.label} did not become healthy at ${url}${exited ? ` (it exited: see its lines above and ${shown(entry.logFile)})` : ' within 20 s'}`);
 }
 
 async function stopServices() {
@@ -187,34 +224,91 @@ try {
   process.exit(1);
 }
 
-const [jaegerUp, prometheusUp, opensearchUp] = await Promise.all([tcpOpen(ports.jaeger), tcpOpen(ports.prometheus), tcpOpen(ports.opensearch)]);
-const mark = (up) => (up ? 'up' : 'not running');
+// ---- what runs where, told as it is --------------------------------------------------------------
+const [jaegerRoot, promUi, prometheusUp, alertmanagerUp, opensearchUp, grafanaUp, dashboardsUp] = await Promise.all([
+  probe(`${jaegerBase}/`),
+  probe(`http://127.0.0.1:${ports.prometheus}/query`),
+  tcpOpen(ports.prometheus),
+  tcpOpen(ports.alertmanager),
+  tcpOpen(ports.opensearch),
+  tcpOpen(ports.grafana),
+  tcpOpen(ports.dashboards),
+]);
+// The module build of Jaeger serves a placeholder page instead of its UI (no UI assets).
+const jaegerUi = jaegerRoot?.status === 200 && !jaegerRoot.text.includes('not the Jaeger UI');
+const traceUrl = (id) => (jaegerUi ? `http://localhost:${ports.jaeger}/trace/${id}` : `${jaegerBase}/api/traces/${id}`);
+const mark = (up) => (up ? '' : '  (not running)');
+
 const lines = [
   '',
-  'CRM demo running:',
-  `  CRM API          http://127.0.0.1:${ports.crm}/api  (health: /health /ready /live /ping)`,
-  `  enrichment       http://127.0.0.1:${ports.enrichment}/v1/companies/<domain>`,
-  `  metrics          http://localhost:${ports.crmMetrics}/metrics (crm-service), http://localhost:${ports.enrichmentMetrics}/metrics (crm-enrichment)`,
-  `  collector        ${endpoint} (${mark(collectorUp)})`,
-  `  Jaeger           http://localhost:${ports.jaeger} (${mark(jaegerUp)}): service crm-service, a POST /api/leads trace reaches crm-enrichment`,
-  `  Prometheus       http://localhost:${ports.prometheus} (${mark(prometheusUp)}): leads_created_total, lead_conversion_rate, ALERTS`,
-  `  OpenSearch       http://localhost:${ports.opensearch} (${mark(opensearchUp)}): indices crm-business-events-* and crm-app-logs-*`,
-  `  Grafana http://localhost:${ports.grafana} and OpenSearch Dashboards http://localhost:${ports.dashboards}: with docker compose only`,
+  'CRM demo running: two Express services with no OpenTelemetry code, instrumented by `node --require @crm/otel-register`',
+  `  crm-service      http://127.0.0.1:${ports.crm}/api       metrics http://localhost:${ports.crmMetrics}/metrics`,
+  `  crm-enrichment   http://127.0.0.1:${ports.enrichment}/v1/companies/<domain>   metrics http://localhost:${ports.enrichmentMetrics}/metrics`,
+  `  JSON logs        ${shown(crm.logFile)}, ${shown(enrichment.logFile)}${opts.verbose ? ' (and here: --verbose)' : ' (--verbose: also here)'}`,
+  '',
+  `Telemetry${collectorUp ? '' : ' (local stack not running: traces and logs have nowhere to go; metrics still show on /metrics)'}:`,
+  `  collector        ${endpoint}${mark(collectorUp)}`,
+  jaegerUi
+    ? `  traces           Jaeger UI http://localhost:${ports.jaeger}`
+    : `  traces           Jaeger API ${jaegerBase}/api/traces/<trace id>${mark(jaegerRoot)}` +
+      (jaegerRoot ? '\n                   (this Jaeger is built from its Go module, without UI: node examples/crm-service/demo.mjs --trace <trace id> draws one here)' : ''),
+  `  metrics          Prometheus ${promUi?.status === 200 ? `UI http://localhost:${ports.prometheus}` : `API http://127.0.0.1:${ports.prometheus}/api/v1/query?query=leads_created_total${prometheusUp ? ' (no UI in this build)' : ''}`}${mark(prometheusUp)}`,
+  `  alerts           Alertmanager API http://127.0.0.1:${ports.alertmanager}/api/v2/alerts${mark(alertmanagerUp)}`,
+  `  logs, events     OpenSearch http://127.0.0.1:${ports.opensearch}/crm-app-logs-*/_search?q=traceId:<trace id> (and crm-business-events-*)${mark(opensearchUp)}`,
+  grafanaUp || dashboardsUp
+    ? `  UIs              Grafana http://localhost:${ports.grafana}${mark(grafanaUp)}, OpenSearch Dashboards http://localhost:${ports.dashboards}${mark(dashboardsUp)}`
+    : '  UIs              Grafana, OpenSearch Dashboards and the Jaeger and Prometheus UIs come with docker compose (README: "docker compose")',
 ];
-if (!collectorUp) {
-  lines.push(`  The local stack is not running, so traces and logs have nowhere to go (metrics still show on /metrics). Start it with: npm run stack:install && npm run stack`);
-}
-lines.push(opts.duration ? `  traffic: ${opts.rate} journeys/s for ${opts.duration} s` : `  traffic: ${opts.rate} journeys/s until Ctrl-C`, '');
+if (!collectorUp) lines.push('  Start the local stack with: npm run stack:install && npm run stack');
+lines.push(
+  '',
+  opts.duration ? `traffic: ${opts.rate} journeys/s for ${opts.duration} s` : `traffic: ${opts.rate} journeys/s until Ctrl-C`,
+  'One line per journey: the lead, what happened next, and its trace (POST /api/leads through both services).',
+  '',
+);
 process.stdout.write(lines.join('\n') + '\n');
+
+// ---- the journeys ------------------------------------------------------------------------------------
+const clock = () => new Date().toTimeString().slice(0, 8);
+let syncsWithFailures = 0;
+
+function printJourney(report, attempt = 0) {
+  const traceId = report.leadId ? leadTraces.get(report.leadId) : undefined;
+  // The "lead created" log line can come a moment after the HTTP answer (another pipe).
+  if (report.leadId && !traceId && attempt < 5) {
+    setTimeout(() => printJourney(report, attempt + 1), 100).unref();
+    return;
+  }
+  const what = report.leadId
+    ? [`lead ${report.leadId} (${report.source}${report.enriched ? '' : ', enrichment failed'})`, ...report.steps].join(' -> ')
+    : 'lead not created';
+  const failed = report.failed ? `  [${report.failed.request} answered ${report.failed.status || 'nothing'}]` : '';
+  const trace = traceId ? `  ${collectorUp ? traceUrl(traceId) : `trace ${traceId} (not exported)`}` : '';
+  process.stdout.write(`${clock()}  ${what}${failed}${trace}\n`);
+  if (leadTraces.size > 10_000) leadTraces.clear();
+}
+
+function printSync(report) {
+  if (report.failed) syncsWithFailures++;
+  const result = report.failed === undefined ? `answered ${report.status || 'nothing'}` : `${report.failed} of ${report.records} records rejected`;
+  process.stdout.write(`${clock()}  sync from ${report.source}: ${result}\n`);
+}
 
 const { TrafficGenerator } = await import(join(here, 'dist', 'traffic.js'));
 const stop = new AbortController();
-const traffic = new TrafficGenerator({ baseUrl: `http://127.0.0.1:${ports.crm}`, journeysPerSecond: opts.rate, syncEvery: 8, signal: stop.signal });
+const traffic = new TrafficGenerator({
+  baseUrl: `http://127.0.0.1:${ports.crm}`,
+  journeysPerSecond: opts.rate,
+  syncEvery: 8,
+  signal: stop.signal,
+  onJourney: (r) => printJourney(r),
+  onSync: printSync,
+});
 const summary = () => {
   const s = traffic.stats;
-  return `traffic: ${s.requests} requests, ${s.ok} ok, ${s.clientErrors} 4xx, ${s.serverErrors} 5xx, ${s.networkErrors} network errors (${s.journeys} journeys, ${s.syncs} syncs)`;
+  return `traffic: ${s.requests} requests, ${s.ok} ok, ${s.clientErrors} 4xx, ${s.serverErrors} 5xx, ${s.networkErrors} network errors (${s.journeys} journeys, ${s.syncs} syncs, ${syncsWithFailures} with rejected records)`;
 };
-const ticker = setInterval(() => process.stdout.write(`${summary()}\n`), 10_000);
+const ticker = setInterval(() => process.stdout.write(`${clock()}  -- ${summary()}\n`), 5_000);
 ticker.unref();
 
 let stopping = false;
@@ -227,7 +321,7 @@ const requestStop = (why) => {
 process.on('SIGINT', () => requestStop('Ctrl-C'));
 process.on('SIGTERM', () => requestStop('SIGTERM'));
 // A service that dies ends the demo.
-for (const c of children) void c.exit.then(({ code, signal }) => !stopping && requestStop(`${c.label} exited with ${code ?? signal}`));
+for (const c of children) void c.exit.then(({ code, signal }) => !stopping && requestStop(`${c.label} exited with ${code ?? signal}: see ${shown(c.logFile)}`));
 if (opts.duration) setTimeout(() => requestStop(`--duration ${opts.duration} s reached`), opts.duration * 1000).unref();
 
 await traffic.run();
@@ -235,6 +329,6 @@ clearInterval(ticker);
 process.stdout.write(`${summary()}\n`);
 const exits = await stopServices();
 process.stdout.write(
-  `demo: services stopped (${children.map((c, i) => `${c.label} ${exits ? (exits[i].code ?? exits[i].signal) : 'killed after 8 s'}`).join(', ')})\n`,
+  `demo: services stopped (${children.map((c, i) => `${c.label} ${exits ? (exits[i].code ?? exits[i].signal) : 'killed after 8 s'}`).join(', ')}); their logs: ${children.map((c) => shown(c.logFile)).join(', ')}\n`,
 );
 process.exit(traffic.stats.ok > 0 ? 0 : 1);
