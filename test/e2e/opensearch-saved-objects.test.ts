@@ -100,9 +100,12 @@ test('the saved objects: an index pattern per log family and the saved searches,
   assert.deepEqual(byName.sort(), [...EVENT_NAMES].sort());
 });
 
-test('every saved search runs against OpenSearch as Dashboards sends it and finds records of this run', async () => {
+test('every saved search runs against OpenSearch as Dashboards sends it; those for this run\'s records find them', async () => {
+  // Searches for records this run does not make (e.g. uncaught exceptions) only have to run.
+  const forThisRun = (id: string): boolean => ['crm-errors', 'crm-slow-requests', 'crm-business-events-all'].includes(id) || id.startsWith('crm-event-');
   for (const s of searches) {
     const hits = await osSearch<Doc>(s.pattern!.title, dashboardsQuery(s), 500);
+    if (!forThisRun(s.id)) continue;
     assert.ok(hits.length > 0, `${s.title}: no record of this run (${s.source.query.query})`);
     // Every column the search shows exists on at least one of its records.
     for (const col of s.columns.filter((c) => !['traceId', 'body'].includes(c))) {
