@@ -1,0 +1,289 @@
+// Issue 12: real third-party apps and frameworks from npm (pinned in apps/package-lock.json,
+// installed by setup.sh) run under the preload as their users run them. For each: the app works
+// unchanged, exactly one start-up line, server spans with the right routes (database spans under
+// the request), its HTTP metrics on /metrics, and its exit code and time on SIGTERM and SIGINT.
+// The results table is written to docs/COMPATIBILITY.md.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fastExportEnv, freePort, REPO } from '../support/child.ts';
+import { OtlpReceiver, type ReceivedSpan } from '../support/otlp-receiver.ts';
+import { parsePrometheusText } from '../support/prom-text.ts';
+import { startDatabases, type Databases } from './databases.ts';
+
+const APPS = join(REPO, 'test', 'compat', 'apps');
+const STARTUP_LINE = /^\[@crm\/otel-register\] service /gm;
+const SERVER = 2; // SpanKind.SERVER
+
+interface Ctx {
+  port: number;
+  dir: string;
+  db: Databases;
+}
+
+interface Req {
+  method?: 'GET' | 'POST';
+  path: string;
+  status: number;
+  /** http.route expected on the server span (undefined: no route is expected, e.g. plain node:http). */
+  route?: string;
+}
+
+interface Row {
+  name: string;
+  preload: 'require' | 'import';
+  args(ctx: Ctx): string[];
+  env?(ctx: Ctx): Record<string, string>;
+  /** A line on stdout that says the app listens; otherwise the port is polled. */
+  ready?: RegExp;
+  requests: Req[];
+  /** Instrumentation scopes whose spans must sit under the request's server span. */
+  children?: string[];
+  /** Exit codes on SIGTERM and SIGINT (as Node gives them without the kit: 143 and 130). */
+  exit: { SIGTERM: number; SIGINT: number };
+  /** The app ends on its own instead (exit code). */
+  endsOnItsOwn?: number;
+}
+
+const json = (ctx: Ctx): string => {
+  const file = join(ctx.dir, 'db.json');
+  copyFileSync(join(APPS, 'db.json'), file);
+  return file;
+};
+const leadRoutes = (route = '/leads/:id'): Req[] => [
+  { path: '/leads/1', status: 200, route },
+  { path: '/leads/2', status: 200, route },
+  { method: 'POST', path: '/leads', status: 201, route: '/leads' },
+];
+const plain: Req[] = [{ path: '/a', status: 200 }, { path: '/b', status: 200 }, { path: '/c', status: 200 }, { path: '/d', status: 200 }];
+const SIGNALS = { SIGTERM: 143, SIGINT: 130 };
+
+const ROWS: Row[] = [
+  {
+    name: 'json-server 0.17 (Express 4)',
+    preload: 'require',
+    args: (c) => ['node_modules/json-server/lib/cli/bin.js', '--port', String(c.port), '--host', '127.0.0.1', json(c)],
+    requests: [
+      { path: '/leads/1', status: 200, route: '/leads/:id' },
+      { path: '/leads', status: 200, route: '/leads' },
+    ],
+    exit: SIGNALS,
+  },
+  { name: 'Fastify 5', preload: 'require', args: () => ['fastify.js'], ready: /READY/, requests: leadRoutes(), exit: SIGNALS },
+  { name: 'Koa 3 + @koa/router', preload: 'require', args: () => ['koa.js'], ready: /READY/, requests: leadRoutes(), exit: SIGNALS },
+  { name: 'NestJS 12 (starter app)', preload: 'require', args: () => ['nest.js'], ready: /READY/, requests: leadRoutes(), exit: SIGNALS },
+  {
+    name: 'Express 5 + pg + ioredis',
+    preload: 'require',
+    args: () => ['express-db.js'],
+    env: (c) => ({ DATABASE_URL: c.db.databaseUrl, REDIS_URL: c.db.redisUrl }),
+    ready: /READY/,
+    requests: [
+      { path: '/leads/1', status: 200, route: '/leads/:id' },
+      { method: 'POST', path: '/leads', status: 201, route: '/leads' },
+    ],
+    children: ['@opentelemetry/instrumentation-pg', '@opentelemetry/instrumentation-ioredis'],
+    exit: SIGNALS,
+  },
+  { name: 'Node cluster (2 workers)', preload: 'require', args: () => ['node-cluster.js'], ready: /READY/, requests: plain, exit: SIGNALS },
+  { name: 'worker_threads + pino transport', preload: 'require', args: () => ['workers.js'], ready: /READY/, requests: plain.slice(0, 2), exit: SIGNALS },
+  { name: 'signal-exit 4', preload: 'require', args: () => ['signal-exit-app.js'], env: () => ({ SIGNAL_EXIT_MAJOR: '4' }), ready: /READY/, requests: plain.slice(0, 1), exit: SIGNALS },
+  { name: 'signal-exit 3', preload: 'require', args: () => ['signal-exit-app.js'], env: () => ({ SIGNAL_EXIT_MAJOR: '3' }), ready: /READY/, requests: plain.slice(0, 1), exit: SIGNALS },
+  { name: 'a script that ends on its own', preload: 'require', args: () => ['script.js'], requests: [], exit: SIGNALS, endsOnItsOwn: 0 },
+];
+
+interface Result {
+  row: Row;
+  works: string;
+  startupLines: number;
+  routes: string;
+  children: string;
+  metrics: string;
+  SIGTERM: string;
+  SIGINT: string;
+  problems: string[];
+}
+
+let receiver: OtlpReceiver;
+let db: Databases;
+const results: Result[] = [];
+
+before(async () => {
+  receiver = await new OtlpReceiver().start();
+  db = await startDatabases();
+});
+
+after(async () => {
+  await db?.stop();
+  await receiver?.stop();
+  writeReport();
+});
+
+function cleanEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('OTEL_') && !k.startsWith('CRM_') && k !== 'NODE_OPTIONS') env[k] = v;
+  return env;
+}
+
+interface Started {
+  child: ChildProcess;
+  out(): string;
+  exited: Promise<{ code: number | null; signal: string | null; at: number }>;
+}
+
+async function waitPort(port: number, deadline: number): Promise<void> {
+  while (Date.now() < deadline) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = connect(port, '127.0.0.1', () => {
+        s.destroy();
+        resolve(true);
+      }).once('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`port ${port} never accepted a connection`);
+}
+
+async function start(row: Row, service: string): Promise<Started & { port: number; promPort: number }> {
+  const ctx: Ctx = { port: await freePort(), dir: mkdtempSync(join(tmpdir(), 'compat-')), db };
+  const promPort = await freePort();
+  const env = { ...cleanEnv(), ...fastExportEnv(receiver.endpoint, promPort), OTEL_SERVICE_NAME: service, PORT: String(ctx.port), ...row.env?.(ctx) };
+  const child = spawn(process.execPath, [`--${row.preload}`, '@crm/otel-register', ...row.args(ctx)], { cwd: APPS, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<{ code: number | null; signal: string | null; at: number }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal, at: Date.now() })),
+  );
+  const deadline = Date.now() + 30_000;
+  if (!row.endsOnItsOwn && row.ready) {
+    while (!row.ready.test(out)) {
+      if (child.exitCode !== null || Date.now() > deadline) throw new Error(`${row.name} did not start:\n${out}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  } else if (row.endsOnItsOwn === undefined) await waitPort(ctx.port, deadline);
+  return { child, out: () => out, exited, port: ctx.port, promPort };
+}
+
+async function stopWith(app: Started, signal: 'SIGTERM' | 'SIGINT'): Promise<{ code: number | null; ms: number }> {
+  const sent = Date.now();
+  app.child.kill(signal);
+  const timeout = new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), 15_000));
+  const r = await Promise.race([app.exited, timeout]);
+  if (r === 'hung') {
+    app.child.kill('SIGKILL');
+    await app.exited;
+    return { code: null, ms: 15_000 };
+  }
+  return { code: r.code ?? (r.signal ? 128 + (r.signal === 'SIGTERM' ? 15 : r.signal === 'SIGINT' ? 2 : 9) : null), ms: r.at - sent };
+}
+
+const describeExit = (e: { code: number | null; ms: number }): string => (e.code === null ? 'did not exit in 15 s' : `${e.code} in ${e.ms} ms`);
+
+function serverSpans(service: string): ReceivedSpan[] {
+  return receiver.spans.filter((s) => s.resource['service.name'] === service && s.kind === SERVER);
+}
+
+for (const row of ROWS) {
+  describe(row.name, () => {
+    test(`works, one start-up line, routes, metrics, exit on SIGTERM and SIGINT`, async () => {
+      const problems: string[] = [];
+      const service = `compat-${row.name.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}`;
+      const app = await start(row, service);
+      const base = `http://127.0.0.1:${app.port}`;
+      const statuses: string[] = [];
+      for (const r of row.requests) {
+        const res = await fetch(base + r.path, { method: r.method ?? 'GET', headers: { 'content-type': 'application/json' }, body: r.method === 'POST' ? JSON.stringify({ name: 'Initech' }) : undefined });
+        await res.text();
+        statuses.push(String(res.status));
+        if (res.status !== r.status) problems.push(`${r.method ?? 'GET'} ${r.path} answered ${res.status}, expected ${r.status}`);
+      }
+      let metrics = 'n/a';
+      if (row.requests.length) {
+        const text = await (await fetch(`http://127.0.0.1:${app.promPort}/metrics`)).text().catch(() => '');
+        const count = parsePrometheusText(text)
+          .filter((s) => /^http_server_request_duration(_seconds)?_count$/.test(s.name))
+          .reduce((n, s) => n + s.value, 0);
+        metrics = `${count} of ${row.requests.length} requests`;
+        if (count < row.requests.length) problems.push(`/metrics counts ${count} requests of ${row.requests.length}`);
+      }
+      // SIGTERM (or the app's own end), then the spans that must have been flushed before the exit.
+      const term = row.endsOnItsOwn !== undefined ? await ownEnd(app) : await stopWith(app, 'SIGTERM');
+      const expectedExit = row.endsOnItsOwn ?? row.exit.SIGTERM;
+      if (term.code !== expectedExit) problems.push(`exit ${describeExit(term)}, expected ${expectedExit}`);
+      const startupLines = (app.out().match(STARTUP_LINE) ?? []).length;
+      if (startupLines !== 1) problems.push(`${startupLines} start-up lines`);
+
+      const spans = serverSpans(service);
+      const want = row.requests.filter((r) => r.route);
+      const routes = row.requests.map((r) => spans.find((s) => s.attributes['url.path'] === r.path.split('?')[0] && s.attributes['http.request.method'] === (r.method ?? 'GET')));
+      if (routes.filter(Boolean).length < row.requests.length) problems.push(`${routes.filter(Boolean).length} of ${row.requests.length} server spans arrived`);
+      for (const [i, r] of row.requests.entries()) {
+        if (r.route && routes[i]?.attributes['http.route'] !== r.route) problems.push(`${r.path}: http.route ${JSON.stringify(routes[i]?.attributes['http.route'])}, expected ${r.route} (span "${routes[i]?.name}")`);
+      }
+      let children = 'n/a';
+      if (row.children) {
+        const found = row.children.map((scope) => {
+          const under = receiver.spans.filter((s) => s.scope === scope && spans.some((p) => p.traceId === s.traceId));
+          return `${scope.replace('@opentelemetry/instrumentation-', '')} ${under.length}`;
+        });
+        children = found.join(', ');
+        for (const [i, scope] of row.children.entries()) if (!found[i]!.endsWith(' 0') === false) problems.push(`no ${scope} span in a request's trace`);
+      }
+
+      let int = { code: null as number | null, ms: 0 };
+      if (row.endsOnItsOwn === undefined) {
+        const again = await start(row, `${service}-int`);
+        await fetch(`http://127.0.0.1:${again.port}${row.requests[0]?.path ?? '/'}`).then((r) => r.text()).catch(() => '');
+        int = await stopWith(again, 'SIGINT');
+        if (int.code !== row.exit.SIGINT) problems.push(`SIGINT: exit ${describeExit(int)}, expected ${row.exit.SIGINT}`);
+      }
+      results.push({
+        row,
+        works: statuses.join(' ') || 'ran',
+        startupLines,
+        routes: want.length ? [...new Set(routes.map((s) => String(s?.attributes['http.route'] ?? s?.name ?? '-')))].join(', ') : 'n/a',
+        children,
+        metrics,
+        SIGTERM: row.endsOnItsOwn !== undefined ? `ended: ${describeExit(term)}` : describeExit(term),
+        SIGINT: row.endsOnItsOwn !== undefined ? 'n/a' : describeExit(int),
+        problems,
+      });
+      assert.deepEqual(problems, []);
+    });
+  });
+}
+
+async function ownEnd(app: Started): Promise<{ code: number | null; ms: number }> {
+  const started = Date.now();
+  const timeout = new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), 30_000));
+  const r = await Promise.race([app.exited, timeout]);
+  if (r === 'hung') {
+    app.child.kill('SIGKILL');
+    return { code: null, ms: 30_000 };
+  }
+  return { code: r.code, ms: r.at - started };
+}
+
+function writeReport(): void {
+  const cell = (s: string | number): string => String(s).replace(/\|/g, '\\|');
+  const lines = [
+    '# Compatibility: real apps under the preload',
+    '',
+    'Written by `test/compat/compat.test.ts` (run by `npm test`; alone: `bash test/compat/setup.sh && node scripts/run-tests.mjs compat`).',
+    `Last run: ${new Date().toISOString()}, Node ${process.version}. Versions: test/compat/apps/package.json.`,
+    '',
+    '| App | Preload | Requests | Start-up lines | Routes | DB spans in the request | /metrics | SIGTERM | SIGINT | Result |',
+    '|---|---|---|---|---|---|---|---|---|---|',
+    ...results.map((r) =>
+      `| ${[r.row.name, `--${r.row.preload}`, r.works, r.startupLines, r.routes, r.children, r.metrics, r.SIGTERM, r.SIGINT, r.problems.length ? `FAIL: ${r.problems.join('; ')}` : 'ok'].map(cell).join(' | ')} |`,
+    ),
+    '',
+  ];
+  writeFileSync(join(REPO, 'docs', 'COMPATIBILITY.md'), lines.join('\n'));
+}

@@ -1,0 +1,63 @@
+// Real PostgreSQL and Redis servers (Debian's packages, installed by setup.sh) for the suite, each
+// in a temporary folder on a free port, stopped when the suite ends.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from '../support/child.ts';
+
+export interface Databases {
+  databaseUrl: string;
+  redisUrl: string;
+  stop(): Promise<void>;
+}
+
+function pgBin(name: string): string {
+  const versions = readdirSync('/usr/lib/postgresql').sort((a, b) => Number(a) - Number(b));
+  return join('/usr/lib/postgresql', versions[versions.length - 1]!, 'bin', name);
+}
+
+/** PostgreSQL refuses to run as root: the server runs as the `postgres` user the package creates. */
+function asPostgres(cmd: string, args: string[]): string[] {
+  return process.getuid?.() === 0 ? ['runuser', '-u', 'postgres', '--', cmd, ...args] : [cmd, ...args];
+}
+
+async function waitExit(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  await new Promise((resolve) => child.once('exit', resolve));
+}
+
+export async function startDatabases(): Promise<Databases> {
+  const dir = mkdtempSync(join(tmpdir(), 'compat-pg-'));
+  chmodSync(dir, 0o777);
+  const data = join(dir, 'data');
+  const pgPort = await freePort();
+  const [initdb, ...initArgs] = asPostgres(pgBin('initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8']);
+  execFileSync(initdb!, initArgs, { stdio: 'ignore' });
+  const [pg, ...pgArgs] = asPostgres(pgBin('postgres'), ['-D', data, '-p', String(pgPort), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off']);
+  const postgres = spawn(pg!, pgArgs, { stdio: 'ignore' });
+  const redisPort = await freePort();
+  const redis = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+
+  const databaseUrl = `postgres://postgres@127.0.0.1:${pgPort}/postgres`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      execFileSync('psql', [databaseUrl, '-c', 'select 1'], { stdio: 'ignore' });
+      execFileSync('redis-cli', ['-p', String(redisPort), 'ping'], { stdio: 'ignore' });
+      break;
+    } catch (error) {
+      if (Date.now() > deadline) throw new Error(`PostgreSQL or Redis did not start: ${(error as Error).message}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  return {
+    databaseUrl,
+    redisUrl: `redis://127.0.0.1:${redisPort}`,
+    async stop() {
+      postgres.kill('SIGINT'); // fast shutdown
+      redis.kill('SIGTERM');
+      await Promise.all([waitExit(postgres), waitExit(redis)]);
+    },
+  };
+}
