@@ -33,7 +33,7 @@ describe('start-up bundle and code cache', () => {
 
 describe('shared packages', () => {
   const apiMain = createRequire(join(DIST, 'sdk.js')).resolve('@opentelemetry/api');
-  const apiDir = apiMain.slice(0, apiMain.lastIndexOf('/build/'));
+  const apiDir = apiMain.slice(0, apiMain.lastIndexOf('/dist/'));
   const bundledVersion = (JSON.parse(readFileSync(join(apiDir, 'package.json'), 'utf8')) as { version: string }).version;
   const tmp = mkdtempSync(join(tmpdir(), 'crm-shared-'));
   after(() => rmSync(tmp, { recursive: true, force: true }));

@@ -49,7 +49,7 @@ const result = await build({
   bundle: true,
   platform: 'node',
   format: 'cjs',
-  target: 'node20',
+  target: 'node22',
   external,
   // Resolve as Node does for require(): no 'module' condition or field, so the bundled
   // copies are the very files node_modules consumers would otherwise load.

@@ -2,7 +2,7 @@
 // chosen, and only at the first export: the protobuf, JSON and gRPC stacks cost
 // start-up time, and the first batch leaves seconds after the app has started.
 // Headers, timeouts and compression still come from the standard OTEL_EXPORTER_OTLP_* variables.
-import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
+import type { SpanExporter } from '@opentelemetry/sdk-trace';
 import type { LogRecordExporter } from '@opentelemetry/sdk-logs';
 import type { PushMetricExporter } from '@opentelemetry/sdk-metrics';
 import type { ExportResult } from '@opentelemetry/core';

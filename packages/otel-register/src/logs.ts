@@ -1,7 +1,6 @@
 // Logger provider: the OTel logs SDK with redaction and a counted, bounded batch queue.
-// Registered globally so winston, pino and @crm/business-events reach it through @opentelemetry/api-logs.
-import type { Context } from '@opentelemetry/api';
-import { logs } from '@opentelemetry/api-logs';
+// Registered globally so winston, pino and @crm/business-events reach it through the logs API.
+import { logs, type Context } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
 import {
   BatchLogRecordProcessor,
@@ -9,12 +8,13 @@ import {
   LoggerProvider,
   type LogRecordExporter,
   type LogRecordProcessor,
+  type ReadWriteLogRecord,
   type ReadableLogRecord,
-  type SdkLogRecord,
 } from '@opentelemetry/sdk-logs';
 import type { Config } from './config';
 import { GuardedExporter, QueueGate, type DropLedger } from './export-guard';
 import { otlpLogExporter } from './exporters';
+import { registerLegacyLogsApi } from './legacy-logs-api';
 import type { Redactor } from './redaction';
 
 class GuardedLogProcessor implements LogRecordProcessor {
@@ -24,7 +24,7 @@ class GuardedLogProcessor implements LogRecordProcessor {
     private readonly gate: QueueGate,
   ) {}
 
-  onEmit(record: SdkLogRecord, context?: Context): void {
+  onEmit(record: ReadWriteLogRecord, context?: Context): void {
     try {
       this.redactor.attributes(record.attributes as Record<string, unknown>);
       if (record.body !== undefined) record.setBody(this.redactor.value('', record.body) as typeof record.body & object);
@@ -62,5 +62,6 @@ export function startLogs(config: Config, resource: Resource, redactor: Redactor
   }
   const provider = new LoggerProvider({ resource, processors });
   logs.setGlobalLoggerProvider(provider);
+  registerLegacyLogsApi(provider);
   return { provider, gate };
 }
