@@ -1,6 +1,7 @@
 // The register's own voice on stderr: one prefixed line per message, never an exception.
-import { diag, DiagConsoleLogger, DiagLogLevel } from '@opentelemetry/api';
+import { DiagConsoleLogger, DiagLogLevel } from '@opentelemetry/api';
 import type { LogLevel } from './config';
+import { globalApi } from './global-api';
 
 const PREFIX = '[@crm/otel-register]';
 
@@ -37,5 +38,5 @@ const LEVELS: Record<LogLevel, DiagLogLevel> = {
  */
 export function setupDiagLogger(level: LogLevel, explicit: boolean): void {
   if (!explicit || level === 'none') return;
-  diag.setLogger(new DiagConsoleLogger(), { logLevel: LEVELS[level], suppressOverrideMessage: true });
+  globalApi().diag.setLogger(new DiagConsoleLogger(), { logLevel: LEVELS[level], suppressOverrideMessage: true });
 }

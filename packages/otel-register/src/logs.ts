@@ -1,6 +1,6 @@
 // Logger provider: the OTel logs SDK with redaction and a counted, bounded batch queue.
 // Registered globally so winston, pino and @crm/business-events reach it through the logs API.
-import { logs, type Context } from '@opentelemetry/api';
+import type { Context } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
 import {
   BatchLogRecordProcessor,
@@ -14,6 +14,7 @@ import {
 import type { Config } from './config';
 import { GuardedExporter, QueueGate, type DropLedger } from './export-guard';
 import { otlpLogExporter } from './exporters';
+import { globalApi } from './global-api';
 import { registerLegacyLogsApi } from './legacy-logs-api';
 import type { Redactor } from './redaction';
 
@@ -61,7 +62,7 @@ export function startLogs(config: Config, resource: Resource, redactor: Redactor
     processors.push(new GuardedLogProcessor(new BatchLogRecordProcessor({ exporter, ...b }), redactor, gate));
   }
   const provider = new LoggerProvider({ resource, processors });
-  logs.setGlobalLoggerProvider(provider);
+  globalApi().logs.setGlobalLoggerProvider(provider);
   registerLegacyLogsApi(provider);
   return { provider, gate };
 }

@@ -1,5 +1,5 @@
 // Tracer provider: sampler, W3C propagation, redaction, then a counted, bounded batch queue.
-import { context, propagation, trace, type Context } from '@opentelemetry/api';
+import type { Context } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
@@ -18,6 +18,7 @@ import {
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace';
 import type { Config } from './config';
+import { globalApi } from './global-api';
 import { GuardedExporter, QueueGate, type DropLedger } from './export-guard';
 import { otlpTraceExporter } from './exporters';
 import type { Redactor } from './redaction';
@@ -94,8 +95,9 @@ export function startTraces(config: Config, resource: Resource, redactor: Redact
   const provider = new TracerProvider({ resource, sampler: sampler(config.sampler), spanProcessors: processors });
   const propagators = config.propagators.map((p) => (p === 'baggage' ? new W3CBaggagePropagator() : new W3CTraceContextPropagator()));
   // SDK 3.x has no NodeTracerProvider.register(): the context manager and propagator are set here.
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-  propagation.setGlobalPropagator(new CompositePropagator({ propagators }));
-  trace.setGlobalTracerProvider(provider);
+  const api = globalApi();
+  api.context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  api.propagation.setGlobalPropagator(new CompositePropagator({ propagators }));
+  api.trace.setGlobalTracerProvider(provider);
   return { provider, gate };
 }
