@@ -5,15 +5,15 @@
 import { createRequire, register } from 'node:module';
 
 const require = createRequire(import.meta.url);
-const disabled = /^(true|1)$/i.test((process.env['OTEL_SDK_DISABLED'] ?? '').trim());
+const { isDisabled } = require('./disabled.js') as typeof import('./disabled.js');
 
-if (!disabled) {
+if (!isDisabled(process.env)) {
   const iitm = require('import-in-the-middle') as typeof import('import-in-the-middle');
   // Only modules that an instrumentation hooks go through the loader.
   const { registerOptions, waitForAllMessagesAcknowledged } = iitm.createAddHookMessageChannel();
   register('import-in-the-middle/hook.mjs', import.meta.url, registerOptions);
-  const { loadSdk, saveCodeCache } = require('./sdk-loader.js') as typeof import('./sdk-loader.js');
+  const { loadSdk, saveCompileCache } = require('./sdk-loader.js') as typeof import('./sdk-loader.js');
   loadSdk().startSdk({ esm: true, installSignalHandlers: true });
-  saveCodeCache();
+  saveCompileCache();
   await waitForAllMessagesAcknowledged();
 }
