@@ -94,6 +94,8 @@ export interface InstrumentationHandle {
   loaded(): string[];
   /** Names waiting for their module. */
   waiting(): string[];
+  /** Whether a constructed instrumentation patches this module (`http`, `node:http`, `pg`...). */
+  patches(specifier: string): boolean;
 }
 
 /**
@@ -108,11 +110,13 @@ export function setupInstrumentations(config: Config, esm: boolean): Instrumenta
   }
   const enabled = enabledNames(config);
   const loaded: string[] = [];
+  const patched = new Set<string>();
   const waitingByModule = new Map<string, MapEntry[]>();
 
   const load = (entry: MapEntry): void => {
     if (loaded.includes(entry.name)) return;
     loaded.push(entry.name);
+    for (const m of entry.modules) patched.add(m);
     if (entry.name === 'express' && expressCoversRouter) {
       for (const [m, list] of waitingByModule) if (list.some((e) => e.name === 'router')) waitingByModule.delete(m);
     }
@@ -163,5 +167,6 @@ export function setupInstrumentations(config: Config, esm: boolean): Instrumenta
   return {
     loaded: () => [...loaded],
     waiting: () => [...new Set([...waitingByModule.values()].flat().map((e) => e.name))],
+    patches: (specifier) => patched.has(specifier.startsWith('node:') ? specifier.slice(5) : specifier),
   };
 }
