@@ -10,11 +10,10 @@
 //   4. ours with a LoggerProvider too (a processor that drops records): the full call
 import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { context, metrics, trace } from '@opentelemetry/api';
-import { logs } from '@opentelemetry/api-logs';
+import { context, logs, metrics, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { AggregationTemporality, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
-import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
+import { TracerProvider } from '@opentelemetry/sdk-trace';
 import { LoggerProvider } from '@opentelemetry/sdk-logs';
 import promClient from 'prom-client';
 import { createBusinessEvents } from '../packages/business-events/dist/index.js';
@@ -79,7 +78,7 @@ rows.push(['opportunityCreated, no SDK', measure(opportunity)]);
 
 // 3. SDK metrics + recording span (context.with is needed to make the span active; measured alone too)
 context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-trace.setGlobalTracerProvider(new BasicTracerProvider({ spanLimits: { eventCountLimit: EVENTS_PER_SPAN + 1 } }));
+trace.setGlobalTracerProvider(new TracerProvider({ spanLimits: { eventCountLimit: EVENTS_PER_SPAN + 1 } }));
 const reader = new PeriodicExportingMetricReader({ exporter: new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE), exportIntervalMillis: 3_600_000 });
 metrics.setGlobalMeterProvider(new MeterProvider({ readers: [reader] }));
 const activation = measure(inSpans(() => {}));

@@ -42,7 +42,7 @@ export function versions(extra = {}) {
     node: process.version,
     '@crm/otel-register': pkgVersion('@crm/otel-register'),
     '@opentelemetry/auto-instrumentations-node': pkgVersion('@opentelemetry/auto-instrumentations-node'),
-    '@opentelemetry/sdk-trace-base': pkgVersion('@opentelemetry/sdk-trace-base'),
+    '@opentelemetry/sdk-trace': pkgVersion('@opentelemetry/sdk-trace'),
     express: pkgVersion('express'),
     autocannon: pkgVersion('autocannon'),
     commit: gitCommit(),

@@ -191,8 +191,8 @@ describe('Prometheus exposition', () => {
     for (const r of records) {
       assert.equal(r.traceId, span.traceId, 'log record linked to the trace');
       assert.equal(r.spanId, span.spanId, 'log record linked to the active span');
-      assert.match(String(r.attributes['event.name']), /^crm\.(lead|opportunity|sync|operation)\./);
-      // (LogRecord.event_name is set too, see the unit tests: the receiver's 0.57 protobuf codec predates that field)
+      assert.match(r.eventName, /^crm\.(lead|opportunity|sync|operation)\./, 'the top-level LogRecord.event_name');
+      assert.equal(r.attributes['event.name'], r.eventName, 'and the attribute the collector and OpenSearch queries use');
     }
     const lead = records.find((r) => r.attributes['crm.lead.id'] === 'L-1')!;
     assert.equal(lead.severityText, 'INFO');

@@ -46,7 +46,7 @@ describe('point 3: metrics', () => {
 });
 
 describe('point 4: logs', () => {
-  test('winston, pino and api-logs records reach OTLP with the request trace and span ids', async () => {
+  test('winston, pino and logs API records reach OTLP with the request trace and span ids', async () => {
     const a = await app({ OTEL_SERVICE_NAME: 'logs-app' });
     const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
     await get(`${a.base}/call/11`, { traceparent: `00-${traceId}-00f067aa0ba902b7-01`, baggage: 'tenant=acme' });
@@ -66,7 +66,7 @@ describe('point 4: logs', () => {
 
     const res = await fetch(`${a.base}/leads`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: 'L-77' }) });
     assert.equal(res.status, 201);
-    const direct = await h.receiver.waitFor('api-logs record', () => h.receiver.logs.find((l) => l.body === 'lead created via api-logs'));
+    const direct = await h.receiver.waitFor('logs API record', () => h.receiver.logs.find((l) => l.body === 'lead created via the logs API'));
     assert.equal(direct.attributes['lead.id'], 'L-77');
     assert.match(direct.traceId, /^[0-9a-f]{32}$/);
   });

@@ -6,15 +6,25 @@ import { join } from 'node:path';
 export const REPO = new URL('../..', import.meta.url).pathname;
 export const FIXTURES = join(REPO, 'test', 'fixtures');
 
+// Ports handed out by this process: the kernel may offer a closed port again at once, and an app's
+// port and its Prometheus port picked one after the other were then sometimes the same (EADDRINUSE).
+const handedOut = new Set<number>();
+
 export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
+  for (;;) {
+    const port = await new Promise<number>((resolve, reject) => {
+      const s = createServer();
+      s.once('error', reject);
+      s.listen(0, '127.0.0.1', () => {
+        const { port } = s.address() as { port: number };
+        s.close(() => resolve(port));
+      });
     });
-  });
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
 }
 
 export interface AppProcess {

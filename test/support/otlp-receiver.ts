@@ -1,5 +1,5 @@
 // A real OTLP/HTTP receiver for tests: decodes protobuf with OpenTelemetry's own
-// generated codecs (otlp-proto-codec = @opentelemetry/otlp-transformer 0.57) and JSON as sent.
+// generated codecs (otlp-proto-codec = @opentelemetry/otlp-transformer 0.212: generated codecs that know LogRecord.event_name) and JSON as sent.
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';

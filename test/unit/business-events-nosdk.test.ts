@@ -2,8 +2,7 @@
 // nothing registered, no warnings, no label work; strict mode still validates.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createNoopMeter, metrics, trace } from '@opentelemetry/api';
-import { logs } from '@opentelemetry/api-logs';
+import { createNoopMeter, logs, metrics, trace } from '@opentelemetry/api';
 import * as events from '@crm/business-events';
 
 function all(ev: events.BusinessEvents): void {
@@ -49,7 +48,7 @@ test('configure() replaces the settings of the module-level functions', () => {
 test('an SDK registered after the first calls is picked up by the same functions (metrics, spans, logs)', async () => {
   const { AsyncLocalStorageContextManager } = await import('@opentelemetry/context-async-hooks');
   const { AggregationTemporality, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader } = await import('@opentelemetry/sdk-metrics');
-  const { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } = await import('@opentelemetry/sdk-trace-base');
+  const { TracerProvider, InMemorySpanExporter, SimpleSpanProcessor } = await import('@opentelemetry/sdk-trace');
   const { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } = await import('@opentelemetry/sdk-logs');
   const { context } = await import('@opentelemetry/api');
 
@@ -57,7 +56,7 @@ test('an SDK registered after the first calls is picked up by the same functions
 
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   const spans = new InMemorySpanExporter();
-  trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spans)] }));
+  trace.setGlobalTracerProvider(new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter: spans })] }));
   const reader = new PeriodicExportingMetricReader({ exporter: new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE), exportIntervalMillis: 3_600_000 });
   metrics.setGlobalMeterProvider(new MeterProvider({ readers: [reader] }));
   const records = new InMemoryLogRecordExporter();

@@ -7,10 +7,8 @@
 // events carry only the ids and at most one label; with no SDK (and strict mode off) a call
 // returns after three global look-ups, without even validating.
 
-import { trace } from '@opentelemetry/api';
-import type { Attributes, Span } from '@opentelemetry/api';
-import { SeverityNumber, createNoopLogger } from '@opentelemetry/api-logs';
-import type { AnyValueMap, Logger } from '@opentelemetry/api-logs';
+import { SeverityNumber, createNoopLogger, trace } from '@opentelemetry/api';
+import type { Attributes, Logger, Span } from '@opentelemetry/api';
 import type { ResolvedConfig } from './config.js';
 import { METRIC, UNKNOWN } from './defaults.js';
 import { NOOP_INSTRUMENTS, instrumentCache } from './instruments.js';
@@ -207,12 +205,12 @@ export class BusinessEventsImpl implements BusinessEvents, Rejector {
   }
 
   /** Adds the rejected field names to a log record, so a partial record can be recognized. */
-  private withRejections(attributes: AnyValueMap): AnyValueMap {
+  private withRejections(attributes: Attributes): Attributes {
     if (this.rejectedFields !== undefined) attributes['crm.event.rejected_fields'] = this.rejectedFields;
     return attributes;
   }
 
-  private emit(logger: Logger, severity: SeverityNumber, body: string, attributes: AnyValueMap): void {
+  private emit(logger: Logger, severity: SeverityNumber, body: string, attributes: Attributes): void {
     logger.emit({
       eventName: this.event,
       severityNumber: severity,
@@ -274,7 +272,7 @@ export class BusinessEventsImpl implements BusinessEvents, Rejector {
         });
       }
       if (logging) {
-        const attributes: AnyValueMap = { 'event.name': this.event, 'crm.lead.score_range': rangeLabel(SCORE_RANGES, range) };
+        const attributes: Attributes = { 'event.name': this.event, 'crm.lead.score_range': rangeLabel(SCORE_RANGES, range) };
         if (id !== undefined) attributes['crm.lead.id'] = String(id);
         if (source !== undefined) attributes['crm.lead.source'] = this.labelText(sourceIndex, source);
         if (score !== undefined) attributes['crm.lead.score'] = score;
@@ -323,7 +321,7 @@ export class BusinessEventsImpl implements BusinessEvents, Rejector {
         });
       }
       if (logging) {
-        const attributes: AnyValueMap = { 'event.name': this.event };
+        const attributes: Attributes = { 'event.name': this.event };
         if (leadId !== undefined) attributes['crm.lead.id'] = String(leadId);
         if (prospectId !== undefined) attributes['crm.prospect.id'] = String(prospectId);
         if (source !== undefined) attributes['crm.lead.source'] = this.labelText(sourceIndex, source);
@@ -388,7 +386,7 @@ export class BusinessEventsImpl implements BusinessEvents, Rejector {
         });
       }
       if (logging) {
-        const attributes: AnyValueMap = { 'event.name': this.event, 'crm.opportunity.value_range': rangeLabel(VALUE_RANGES, range) };
+        const attributes: Attributes = { 'event.name': this.event, 'crm.opportunity.value_range': rangeLabel(VALUE_RANGES, range) };
         if (id !== undefined) attributes['crm.opportunity.id'] = String(id);
         if (value !== undefined) attributes['crm.opportunity.value'] = value;
         if (currency !== undefined) attributes['crm.opportunity.currency'] = this.labelText(currencyIndex, currency.trim().toUpperCase());
@@ -442,7 +440,7 @@ export class BusinessEventsImpl implements BusinessEvents, Rejector {
         });
       }
       if (logging) {
-        const attributes: AnyValueMap = { 'event.name': this.event };
+        const attributes: Attributes = { 'event.name': this.event };
         if (id !== undefined) attributes['crm.opportunity.id'] = String(id);
         if (from !== undefined) attributes['crm.opportunity.from_stage'] = this.labelText(fromIndex, from);
         if (to !== undefined) attributes['crm.opportunity.to_stage'] = this.labelText(toIndex, to);
@@ -496,7 +494,7 @@ export class BusinessEventsImpl implements BusinessEvents, Rejector {
         });
       }
       if (logging) {
-        const attributes: AnyValueMap = { 'event.name': this.event, 'crm.opportunity.outcome': outcome ?? UNKNOWN };
+        const attributes: Attributes = { 'event.name': this.event, 'crm.opportunity.outcome': outcome ?? UNKNOWN };
         if (id !== undefined) attributes['crm.opportunity.id'] = String(id);
         if (value !== undefined) attributes['crm.opportunity.value'] = value;
         attributes['crm.opportunity.currency'] = currency === undefined ? this.cfg.defaultCurrency : this.labelText(currencyIndex, currency.trim().toUpperCase());
@@ -549,7 +547,7 @@ export class BusinessEventsImpl implements BusinessEvents, Rejector {
         });
       }
       if (logging) {
-        const attributes: AnyValueMap = { 'event.name': this.event };
+        const attributes: Attributes = { 'event.name': this.event };
         if (source !== undefined) attributes['crm.sync.source'] = this.labelText(sourceIndex, source);
         if (processed !== undefined) attributes['crm.sync.processed'] = processed;
         if (successful !== undefined) attributes['crm.sync.successful'] = successful;
@@ -630,7 +628,7 @@ export class BusinessEventsImpl implements BusinessEvents, Rejector {
         });
       }
       if (logging) {
-        const attributes: AnyValueMap = { 'event.name': this.event, 'error.type': this.errorTypes.values[typeIndex] ?? UNKNOWN };
+        const attributes: Attributes = { 'event.name': this.event, 'error.type': this.errorTypes.values[typeIndex] ?? UNKNOWN };
         if (operation !== undefined) attributes['crm.operation.name'] = this.labelText(operationIndex, operation);
         if (info !== undefined) {
           if (info.name !== undefined) attributes['exception.type'] = this.pii.text(info.name, MAX_LABEL);

@@ -2,8 +2,8 @@
 // registered after this library was loaded). With no SDK the API returns a proxy whose logger
 // reports enabled() === false, which callers check before building a record.
 
-import { logs } from '@opentelemetry/api-logs';
-import type { Logger, LoggerProvider } from '@opentelemetry/api-logs';
+import { logs } from '@opentelemetry/api';
+import type { Logger, LoggerProvider } from '@opentelemetry/api';
 import { SCOPE_NAME, SCOPE_VERSION } from './defaults.js';
 
 export class LoggerCache {

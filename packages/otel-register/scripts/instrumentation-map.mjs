@@ -2,14 +2,13 @@
 // patches, so that at run time an instrumentation is loaded only when the app
 // first requires one of its modules. Writes dist/instrumentation-map.json.
 import { createRequire } from 'node:module';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 
 const here = createRequire(import.meta.url);
 const autoPath = here.resolve('@opentelemetry/auto-instrumentations-node');
 const req = createRequire(autoPath);
-const autoPkg = JSON.parse(
-  (await import('node:fs')).readFileSync(autoPath.replace(/build\/src\/index\.js$/, 'package.json'), 'utf8'),
-);
+const marker = '/node_modules/@opentelemetry/auto-instrumentations-node/';
+const autoPkg = JSON.parse(readFileSync(autoPath.slice(0, autoPath.lastIndexOf(marker) + marker.length) + 'package.json', 'utf8'));
 
 const entries = [];
 for (const pkg of Object.keys(autoPkg.dependencies).filter((d) => d.startsWith('@opentelemetry/instrumentation-')).sort()) {

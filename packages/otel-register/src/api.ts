@@ -2,7 +2,7 @@
 //   import { start, shutdown } from '@crm/otel-register/api';
 //   start({ serviceName: 'crm-api' });
 // Call start() before requiring the modules you want instrumented.
-import { loadSdk, saveCodeCache } from './sdk-loader';
+import { loadSdk, saveCompileCache } from './sdk-loader';
 import type { RegisterOptions } from './config';
 
 export type { RegisterOptions, Config, SamplerName, OtlpProtocol } from './config';
@@ -16,7 +16,7 @@ export interface StartApiOptions extends RegisterOptions {
 /** Starts the SDK once; returns false when it is disabled or could not start. */
 export function start(options: StartApiOptions = {}): boolean {
   const started = loadSdk().startSdk({ ...options, installSignalHandlers: options.handleSignals ?? true });
-  saveCodeCache();
+  saveCompileCache();
   return started !== undefined;
 }
 

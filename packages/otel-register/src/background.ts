@@ -17,7 +17,7 @@
 // and holds the loop until the export timeout ends it (then the retry wait does not).
 import { AsyncLocalStorage, createHook } from 'node:async_hooks';
 import { BatchLogRecordProcessor } from '@opentelemetry/sdk-logs';
-import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-node';
+import { BatchSpanProcessor } from '@opentelemetry/sdk-trace';
 
 interface Unrefable {
   unref(): void;

@@ -5,6 +5,8 @@ import { DEFAULT_LIMITS } from '@crm/redact';
 import { readOtlpEnv, type Compression } from './otlp-env';
 import { parseResourceAttributes, RESOURCE_ATTRIBUTES_ACCEPTED } from './resource-attributes';
 
+import { isDisabled, SDK_DISABLED } from './disabled';
+
 export type OtlpProtocol = 'http/protobuf' | 'http/json' | 'grpc';
 export type Signal = 'traces' | 'metrics' | 'logs';
 export type SamplerName =
@@ -314,7 +316,10 @@ function lower(list: readonly string[]): string[] {
  * (`http`, `express`, ...) that OTEL_NODE_*_INSTRUMENTATIONS may use.
  */
 export function readConfig(options: RegisterOptions = {}, knownInstrumentations: readonly string[] = []): ConfigResult {
-  const r = new Reader(options.env ?? process.env);
+  const env = options.env ?? process.env;
+  const r = new Reader(env);
+  // isDisabled decides, as in the entries; the reader only reports a value that is neither true nor false.
+  if (!isDisabled(env)) r.bool(SDK_DISABLED, false);
 
   const protocol = r.oneOf('OTEL_EXPORTER_OTLP_PROTOCOL', PROTOCOLS, 'http/protobuf');
   const base = options.otlpEndpoint ?? r.url('OTEL_EXPORTER_OTLP_ENDPOINT', DEFAULTS.otlpEndpoint);
@@ -343,7 +348,7 @@ export function readConfig(options: RegisterOptions = {}, knownInstrumentations:
   if (detectors.includes('all')) detectors = [...DEFAULTS.resourceDetectors, ...detectors.filter((d) => CLOUD_DETECTORS.includes(d))];
 
   const config: Config = {
-    disabled: r.bool('OTEL_SDK_DISABLED', false),
+    disabled: isDisabled(env),
     serviceName: options.serviceName ?? r.raw('OTEL_SERVICE_NAME'),
     traces: {
       exporter: options.tracesExporter ?? exporterChoice(r, 'OTEL_TRACES_EXPORTER', 'otlp'),

@@ -8,9 +8,9 @@
 // the kit only records.
 import { inspect, types } from 'node:util';
 import { runInThisContext } from 'node:vm';
-import { SpanStatusCode, trace, type Attributes } from '@opentelemetry/api';
-import { logs, SeverityNumber } from '@opentelemetry/api-logs';
+import { SeverityNumber, SpanStatusCode, type Attributes } from '@opentelemetry/api';
 import { exceptionType, fingerprint } from './fingerprint';
+import { globalApi } from './global-api';
 import { EXIT_RANK, type ExitControl } from './shutdown';
 
 const SCOPE = '@crm/otel-register';
@@ -72,7 +72,7 @@ export function installCrashHandlers(exit: ExitControl): void {
     try {
       if (!firstTime(value)) return;
       const attributes = describe(value);
-      const span = trace.getActiveSpan();
+      const span = globalApi().trace.getActiveSpan();
       if (span?.isRecording()) {
         span.addEvent('exception', attributes);
         if (fatal) {
@@ -80,7 +80,7 @@ export function installCrashHandlers(exit: ExitControl): void {
           span.end(); // the process ends before its owner could: ended here, it is exported
         }
       }
-      logs.getLogger(SCOPE).emit({
+      globalApi().logs.getLogger(SCOPE).emit({
         severityNumber: fatal ? SeverityNumber.FATAL : SeverityNumber.ERROR,
         severityText: fatal ? 'FATAL' : 'ERROR',
         body: `${origin}: ${attributes['exception.type']}: ${attributes['exception.message']}`,

@@ -1,8 +1,9 @@
 // The register's own voice on stderr: one prefixed line per message, never an exception.
 // Every line goes through printable(): no credential and no forged line reaches the terminal.
 import { format } from 'node:util';
-import { diag, DiagLogLevel, type DiagLogger } from '@opentelemetry/api';
+import { DiagLogLevel, type DiagLogger } from '@opentelemetry/api';
 import type { LogLevel } from './config';
+import { globalApi } from './global-api';
 
 const PREFIX = '[@crm/otel-register]';
 const MAX_PRINTED = 4096;
@@ -109,5 +110,5 @@ const diagLogger: DiagLogger = {
  */
 export function setupDiagLogger(level: LogLevel, explicit: boolean): void {
   if (!explicit || level === 'none') return;
-  diag.setLogger(diagLogger, { logLevel: LEVELS[level], suppressOverrideMessage: true });
+  globalApi().diag.setLogger(diagLogger, { logLevel: LEVELS[level], suppressOverrideMessage: true });
 }

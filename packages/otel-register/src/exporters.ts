@@ -3,7 +3,7 @@
 // start-up time, and the first batch leaves seconds after the app has started.
 // URL, timeout and compression are given as options (validated in config.ts and otlp-env.ts);
 // headers and certificates the exporters read from the OTEL_EXPORTER_OTLP_* variables themselves.
-import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
+import type { SpanExporter } from '@opentelemetry/sdk-trace';
 import type { LogRecordExporter } from '@opentelemetry/sdk-logs';
 import type { PushMetricExporter } from '@opentelemetry/sdk-metrics';
 import type { ExportResult } from '@opentelemetry/core';

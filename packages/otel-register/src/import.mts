@@ -1,19 +1,30 @@
 // node --import @crm/otel-register app.mjs
 //
-// ESM apps: register the import-in-the-middle loader hook for the modules our
-// instrumentations patch, start the SDK, and wait until the loader knows them.
+// ESM apps: start the SDK, with import-in-the-middle's loader in front of the modules our
+// instrumentations patch. Where Node runs synchronous module hooks correctly (iitm's
+// supportsSyncHooks(): 22.22.3+, 24.11.1+, 26) the loader runs in-thread (module.registerHooks);
+// elsewhere on its own thread (module.register, deprecated in Node 26), told the modules over a channel.
 import { createRequire, register } from 'node:module';
 
 const require = createRequire(import.meta.url);
-const disabled = /^(true|1)$/i.test((process.env['OTEL_SDK_DISABLED'] ?? '').trim());
+const { isDisabled } = require('./disabled.js') as typeof import('./disabled.js');
 
-if (!disabled) {
-  const iitm = require('import-in-the-middle') as typeof import('import-in-the-middle');
-  // Only modules that an instrumentation hooks go through the loader.
-  const { registerOptions, waitForAllMessagesAcknowledged } = iitm.createAddHookMessageChannel();
-  register('import-in-the-middle/hook.mjs', import.meta.url, registerOptions);
-  const { loadSdk, saveCodeCache } = require('./sdk-loader.js') as typeof import('./sdk-loader.js');
-  loadSdk().startSdk({ esm: true, installSignalHandlers: true });
-  saveCodeCache();
-  await waitForAllMessagesAcknowledged();
+if (!isDisabled(process.env)) {
+  const iitmSync = await import('import-in-the-middle/register-hooks.mjs');
+  const { loadSdk, saveCompileCache } = require('./sdk-loader.js') as typeof import('./sdk-loader.js');
+  let sdk: ReturnType<ReturnType<typeof loadSdk>['startSdk']>;
+  let acknowledged = (): Promise<void> => Promise.resolve();
+  if (iitmSync.supportsSyncHooks()) {
+    // shouldInclude is in iitm's README, not in its typings; it is asked at each import, after the start.
+    const options = { shouldInclude: (_url: string, specifier: string) => sdk?.instrumentations.patches(specifier) === true };
+    iitmSync.register(options as Parameters<typeof iitmSync.register>[0]);
+  } else {
+    const iitm = require('import-in-the-middle') as typeof import('import-in-the-middle');
+    const channel = iitm.createAddHookMessageChannel();
+    register('import-in-the-middle/hook.mjs', import.meta.url, channel.registerOptions);
+    acknowledged = channel.waitForAllMessagesAcknowledged;
+  }
+  sdk = loadSdk().startSdk({ esm: true, installSignalHandlers: true });
+  saveCompileCache();
+  await acknowledged();
 }

@@ -1,7 +1,8 @@
 // Instrumentations from auto-instrumentations-node, each constructed only when
 // the app first requires a module it patches (CommonJS), or, for ESM apps,
 // when that module is installed where the app can import it.
-import Module, { createRequire } from 'node:module';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { createRequire, isBuiltin } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import type { IncomingMessage } from 'node:http';
 import { registerInstrumentations, type Instrumentation } from '@opentelemetry/instrumentation';
@@ -22,6 +23,9 @@ const MAP: MapEntry[] = require('./instrumentation-map.json') as MapEntry[];
 const ALWAYS = new Set(['runtime-node', 'undici']);
 
 export const INSTRUMENTATION_NAMES: readonly string[] = MAP.map((e) => e.name);
+
+// The start event of Node's module.require tracing channel (Node 22.13+).
+const REQUIRE_START = 'tracing:module.require:start';
 
 type InstrumentationClass = new (config: Record<string, unknown>) => Instrumentation;
 
@@ -71,7 +75,7 @@ function packageOf(request: string): string | undefined {
 }
 
 function resolvableFromApp(name: string): boolean {
-  if (Module.isBuiltin(name)) return true;
+  if (isBuiltin(name)) return true;
   const entry = process.argv[1];
   const appRequire = createRequire(join(entry ? dirname(resolve(entry)) : process.cwd(), 'noop.js'));
   for (const id of [name, `${name}/package.json`]) {
@@ -90,9 +94,9 @@ export interface InstrumentationHandle {
   loaded(): string[];
   /** Names waiting for their module. */
   waiting(): string[];
+  /** Whether a constructed instrumentation patches this module (`http`, `node:http`, `pg`...). */
+  patches(specifier: string): boolean;
 }
-
-type LoadFn = (request: string, parent: unknown, isMain: boolean) => unknown;
 
 /**
  * Call after the global providers are registered: instrumentations pick them up
@@ -106,11 +110,13 @@ export function setupInstrumentations(config: Config, esm: boolean): Instrumenta
   }
   const enabled = enabledNames(config);
   const loaded: string[] = [];
+  const patched = new Set<string>();
   const waitingByModule = new Map<string, MapEntry[]>();
 
   const load = (entry: MapEntry): void => {
     if (loaded.includes(entry.name)) return;
     loaded.push(entry.name);
+    for (const m of entry.modules) patched.add(m);
     if (entry.name === 'express' && expressCoversRouter) {
       for (const [m, list] of waitingByModule) if (list.some((e) => e.name === 'router')) waitingByModule.delete(m);
     }
@@ -142,24 +148,25 @@ export function setupInstrumentations(config: Config, esm: boolean): Instrumenta
   }
 
   if (waitingByModule.size > 0) {
-    const M = Module as unknown as { _load: LoadFn };
-    const original = M._load;
-    M._load = function lazyInstrumentationLoad(this: unknown, request: string, parent: unknown, isMain: boolean): unknown {
-      const pkg = typeof request === 'string' ? packageOf(request) : undefined;
+    // Node publishes every require() on this channel before it loads the module: the
+    // instrumentations that patch it are constructed first, so that their
+    // require-in-the-middle hook is in place when it loads.
+    const onRequire = (message: unknown): void => {
+      const pkg = packageOf((message as { id: string }).id);
       const waiting = pkg === undefined ? undefined : waitingByModule.get(pkg);
-      if (waiting) {
-        for (const entry of waiting) {
-          for (const m of entry.modules) waitingByModule.delete(m);
-          load(entry);
-        }
-        if (waitingByModule.size === 0) M._load = original;
+      if (!waiting) return;
+      for (const entry of waiting) {
+        for (const m of entry.modules) waitingByModule.delete(m);
+        load(entry);
       }
-      return original.call(this, request, parent, isMain);
+      if (waitingByModule.size === 0) unsubscribe(REQUIRE_START, onRequire);
     };
+    subscribe(REQUIRE_START, onRequire);
   }
 
   return {
     loaded: () => [...loaded],
     waiting: () => [...new Set([...waitingByModule.values()].flat().map((e) => e.name))],
+    patches: (specifier) => patched.has(specifier.startsWith('node:') ? specifier.slice(5) : specifier),
   };
 }

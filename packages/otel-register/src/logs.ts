@@ -1,7 +1,6 @@
 // Logger provider: the OTel logs SDK with redaction and a counted, bounded batch queue.
-// Registered globally so winston, pino and @crm/business-events reach it through @opentelemetry/api-logs.
+// Registered globally so winston, pino and @crm/business-events reach it through the logs API.
 import type { Context } from '@opentelemetry/api';
-import { logs } from '@opentelemetry/api-logs';
 import type { Resource } from '@opentelemetry/resources';
 import {
   BatchLogRecordProcessor,
@@ -9,12 +8,14 @@ import {
   LoggerProvider,
   type LogRecordExporter,
   type LogRecordProcessor,
+  type ReadWriteLogRecord,
   type ReadableLogRecord,
-  type SdkLogRecord,
 } from '@opentelemetry/sdk-logs';
 import type { Config } from './config';
 import { GuardedExporter, QueueGate, type DropLedger } from './export-guard';
 import { otlpLogExporter } from './exporters';
+import { globalApi } from './global-api';
+import { registerLegacyLogsApi } from './legacy-logs-api';
 import { redactLogRecord, type Redactor } from './redaction';
 
 class GuardedLogProcessor implements LogRecordProcessor {
@@ -24,7 +25,7 @@ class GuardedLogProcessor implements LogRecordProcessor {
     private readonly gate: QueueGate,
   ) {}
 
-  onEmit(record: SdkLogRecord, context?: Context): void {
+  onEmit(record: ReadWriteLogRecord, context?: Context): void {
     try {
       redactLogRecord(this.redactor, record);
     } catch {
@@ -60,6 +61,7 @@ export function startLogs(config: Config, resource: Resource, redactor: Redactor
     processors.push(new GuardedLogProcessor(new BatchLogRecordProcessor({ exporter, ...b }), redactor, gate));
   }
   const provider = new LoggerProvider({ resource, processors });
-  logs.setGlobalLoggerProvider(provider);
+  globalApi().logs.setGlobalLoggerProvider(provider);
+  registerLegacyLogsApi(provider);
   return { provider, gate };
 }

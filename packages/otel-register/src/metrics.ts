@@ -1,6 +1,5 @@
 // Meter provider: the Prometheus endpoint (pull), optional OTLP push, and the
 // register's own counters of what it had to drop.
-import { metrics } from '@opentelemetry/api';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import type { Resource } from '@opentelemetry/resources';
@@ -14,6 +13,7 @@ import {
 } from '@opentelemetry/sdk-metrics';
 import type { Config } from './config';
 import { warn } from './diagnostics';
+import { globalApi } from './global-api';
 import { ExportHealth, type DropLedger, type QueueGate } from './export-guard';
 import { otlpMetricExporter } from './exporters';
 import { redactMetrics, type Redactor } from './redaction';
@@ -101,7 +101,7 @@ export function startMetrics(config: Config, resource: Resource, redactor: Redac
   if (m.console) readers.push(push(new GuardedMetricExporter(new ConsoleMetricExporter(), 'console', ledger, redactor)));
 
   const provider = new MeterProvider({ resource, readers });
-  metrics.setGlobalMeterProvider(provider);
+  globalApi().metrics.setGlobalMeterProvider(provider);
   return provider;
 }
 

@@ -4,9 +4,9 @@
 // metric collection.
 import type { TraceState } from '@opentelemetry/api';
 import { createRedactor as createEngine, type Redactor } from '@crm/redact';
-import type { SdkLogRecord } from '@opentelemetry/sdk-logs';
+import type { ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
 import type { ResourceMetrics } from '@opentelemetry/sdk-metrics';
-import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import type { Config } from './config';
 
 export { REDACTED, REDACTED_EMAIL, type Redactor } from '@crm/redact';
@@ -51,9 +51,9 @@ export function redactSpan(r: Redactor, span: ReadableSpan): void {
   context.traceState = cleanTraceState(r, context.traceState);
 }
 
-export function redactLogRecord(r: Redactor, record: SdkLogRecord): void {
+export function redactLogRecord(r: Redactor, record: ReadWriteLogRecord): void {
   r.attributes(record.attributes as Attributes);
-  if (record.body !== undefined) record.setBody(r.value('', record.body) as NonNullable<SdkLogRecord['body']>);
+  if (record.body !== undefined) record.setBody(r.value('', record.body) as NonNullable<ReadWriteLogRecord['body']>);
   if (record.eventName) record.setEventName(r.text(record.eventName));
 }
 

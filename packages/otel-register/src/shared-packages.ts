@@ -1,7 +1,13 @@
+// The one file that touches Node's module internals (Module._load, _resolveFilename, _cache), and why.
+//
 // The instrumentations and resource detectors load from node_modules, and require the
 // OpenTelemetry API, core, semantic conventions... that the bundle already holds. For the
 // same version of the same package, hand them the bundle's copy instead of loading ~150
 // files a second time; any other version, or a copy the app loaded first, stays as is.
+// The public way, a resolve hook of module.registerHooks() pointing such require() calls at
+// a stub that exports the bundle's copy, works too, but while any resolve hook is registered
+// every require() of the process takes Node's hooked path: +7 ms of CPU to the benchmark
+// app's start-up, measured against this wrapper (BENCHMARKS.md, Start-up 2026-12-02T17:56:25Z, S1).
 import Module from 'node:module';
 import { readFileSync } from 'node:fs';
 import { join, sep } from 'node:path';

@@ -1,5 +1,6 @@
 // Tracer provider: sampler, W3C propagation, redaction, then a counted, bounded batch queue.
 import type { Context } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import {
@@ -7,16 +8,17 @@ import {
   AlwaysOnSampler,
   BatchSpanProcessor,
   ConsoleSpanExporter,
-  NodeTracerProvider,
   ParentBasedSampler,
   TraceIdRatioBasedSampler,
+  TracerProvider,
   type ReadableSpan,
   type Sampler,
   type Span,
   type SpanExporter,
   type SpanProcessor,
-} from '@opentelemetry/sdk-trace-node';
+} from '@opentelemetry/sdk-trace';
 import type { Config } from './config';
+import { globalApi } from './global-api';
 import { GuardedExporter, QueueGate, type DropLedger } from './export-guard';
 import { otlpTraceExporter } from './exporters';
 import { redactSpan, type Redactor } from './redaction';
@@ -70,7 +72,7 @@ class GuardedSpanProcessor implements SpanProcessor {
 }
 
 export interface TracesHandle {
-  provider: NodeTracerProvider;
+  provider: TracerProvider;
   gate: QueueGate | undefined;
 }
 
@@ -84,10 +86,14 @@ export function startTraces(config: Config, resource: Resource, redactor: Redact
     const target = config.traces.exporter === 'otlp' ? config.traces.otlp.url : 'console';
     const raw: SpanExporter = config.traces.exporter === 'otlp' ? otlpTraceExporter(config.traces.otlp) : new ConsoleSpanExporter();
     const exporter = new GuardedExporter<ReadableSpan>('traces', raw, target, ledger, gate);
-    processors.push(new GuardedSpanProcessor(new BatchSpanProcessor(exporter, b), redactor, gate));
+    processors.push(new GuardedSpanProcessor(new BatchSpanProcessor({ exporter, ...b }), redactor, gate));
   }
-  const provider = new NodeTracerProvider({ resource, sampler: sampler(config.sampler), spanProcessors: processors });
+  const provider = new TracerProvider({ resource, sampler: sampler(config.sampler), spanProcessors: processors });
   const propagators = config.propagators.map((p) => (p === 'baggage' ? new W3CBaggagePropagator() : new W3CTraceContextPropagator()));
-  provider.register({ propagator: new CompositePropagator({ propagators }) });
+  // SDK 3.x has no NodeTracerProvider.register(): the context manager and propagator are set here.
+  const api = globalApi();
+  api.context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  api.propagation.setGlobalPropagator(new CompositePropagator({ propagators }));
+  api.trace.setGlobalTracerProvider(provider);
   return { provider, gate };
 }
