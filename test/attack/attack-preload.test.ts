@@ -41,11 +41,14 @@ for (const preload of ['require', 'import'] as const) {
       const app = await harness.app({
         file: preload === 'require' ? 'attack-app.cjs' : 'attack-app.mjs',
         preload,
-        env: { OTEL_INSTRUMENTATION_HTTP_SERVER_CAPTURE_REQUEST_HEADERS: [...SECRET_HEADERS, 'baggage', 'tracestate'].join(',') },
+        env: {
+          OTEL_INSTRUMENTATION_HTTP_SERVER_CAPTURE_REQUEST_HEADERS: [...SECRET_HEADERS, 'baggage', 'tracestate'].join(','),
+          OTEL_RESOURCE_ATTRIBUTES: 'team=attack-corpus,crm.owner=ann.RsMrk@example.com,deploy.token=RtMrk',
+        },
       });
       const receiver = harness.receiver;
       const tag = `${preload}${Date.now()}`;
-      const markers: string[] = [];
+      const markers: string[] = ['RsMrk', 'RtMrk'];
       const ids: string[] = [];
 
       // Free text in every channel, as a value, as a key and 12 levels deep; secret-named keys beside it.
@@ -85,6 +88,9 @@ for (const preload of ['require', 'import'] as const) {
       const sink = receiver.spans.find((s) => s.attributes['http.request.header.x-auth-token'] !== undefined);
       assert.deepEqual(sink?.attributes['http.request.header.x-auth-token'], '[REDACTED]');
       assert.ok(receiver.logs.some((l) => String(l.body).includes('[REDACTED_EMAIL]')), 'e-mails replaced in log bodies');
+      const resource = receiver.spans.find((s) => s.attributes['attack.id'] === ids[0])?.resource;
+      assert.equal(resource?.['team'], 'attack-corpus', 'the resource from OTEL_RESOURCE_ATTRIBUTES arrived');
+      assert.equal(resource?.['deploy.token'], '[REDACTED]');
 
       const metrics = await (await fetch(app.metricsUrl)).text();
       assert.match(metrics, /attack_requests/);

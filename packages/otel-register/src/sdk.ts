@@ -46,6 +46,8 @@ export function startSdk(options: StartOptions = {}): RunningSdk | undefined {
     const background = options.installSignalHandlers === true;
     if (background) runBatchProcessorsInBackground();
     const redactor = createRedactor(config.redaction);
+    // What the user put in OTEL_RESOURCE_ATTRIBUTES travels with every span, log and metric.
+    redactor.attributes(config.resourceAttributes);
     const { resource, serviceName } = buildResource(config, env);
     const traces = startTraces(config, resource, redactor, ledger);
     // The readers' timers and exports, and so everything they start, inherit the scope.
