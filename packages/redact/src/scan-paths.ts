@@ -1,6 +1,6 @@
 // Secrets in URL paths: the segment after a listed prefix (`/reset-password/<token>`).
 // Patterns are written `/prefix/*`; route templates (`/invite/:token`, `/invite/{id}`) are kept.
-import { Splicer } from './chars';
+import { Splicer, startsWithWord } from './chars';
 import { REDACTED } from './lists';
 
 export function compilePaths(patterns: readonly string[]): string[] {
@@ -13,21 +13,11 @@ function endsSegment(c: number): boolean {
   return c === 47 || c === 63 || c === 35 || c === 38 || c === 32 || c === 9 || c === 10 || c === 34 || c === 39 || c === 41;
 }
 
-function matchesAt(s: string, i: number, prefix: string): boolean {
-  if (i + prefix.length > s.length) return false;
-  for (let k = 1; k < prefix.length; k++) {
-    let c = s.charCodeAt(i + k);
-    if (c >= 65 && c <= 90) c += 32;
-    if (c !== prefix.charCodeAt(k)) return false;
-  }
-  return true;
-}
-
 export function scanPaths(s: string, prefixes: readonly string[]): string {
   const out = new Splicer(s);
   for (let i = s.indexOf('/'); i >= 0; i = s.indexOf('/', i + 1)) {
     if (i < out.done) continue;
-    const prefix = prefixes.find((p) => matchesAt(s, i, p));
+    const prefix = prefixes.find((p) => startsWithWord(s, i, p));
     if (!prefix) continue;
     const v = i + prefix.length;
     const first = s.charCodeAt(v);
