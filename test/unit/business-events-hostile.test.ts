@@ -6,12 +6,12 @@
 // the Proxy's error; no message repeats the Proxy's error.
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { counterValues } from '../support/capture.ts';
 import fc from 'fast-check';
 import { context, logs, metrics, trace } from '@opentelemetry/api';
 
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { AggregationTemporality, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
-import type { DataPoint } from '@opentelemetry/sdk-metrics';
 import { TracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
 import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
 import * as events from '@crm/business-events';
@@ -38,17 +38,7 @@ beforeEach(() => {
 });
 after(() => metrics.disable());
 
-async function counter(name: string, labels: string[]): Promise<Map<string, number>> {
-  const { resourceMetrics } = await reader.collect();
-  const out = new Map<string, number>();
-  for (const scope of resourceMetrics.scopeMetrics) {
-    for (const m of scope.metrics) {
-      if (m.descriptor.name !== name) continue;
-      for (const p of m.dataPoints as DataPoint<number>[]) out.set(labels.map((l) => String(p.attributes[l])).join('|'), p.value);
-    }
-  }
-  return out;
-}
+const counter = (name: string, labels: string[]): Promise<Map<string, number>> => counterValues(reader, name, labels);
 
 // ---- hostile objects --------------------------------------------------------------------------
 

@@ -4,12 +4,12 @@
 // naming the field, the value and what is accepted; a failing SDK never reaches the caller.
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { counterValues } from '../support/capture.ts';
 import fc from 'fast-check';
 import { context, logs, metrics, trace } from '@opentelemetry/api';
 import type { MeterProvider as ApiMeterProvider } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { AggregationTemporality, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
-import type { DataPoint } from '@opentelemetry/sdk-metrics';
 import { TracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
 import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { createBusinessEvents, type BusinessEventName, type BusinessEvents, type BusinessEventsOptions, type RejectionReason } from '@crm/business-events';
@@ -23,18 +23,7 @@ function freshMeterProvider(): void {
   metrics.setGlobalMeterProvider(new MeterProvider({ readers: [reader] }));
 }
 
-/** Cumulative counter values of `name`, keyed by their sorted label values joined with '|'. */
-async function counter(name: string, labels: string[]): Promise<Map<string, number>> {
-  const { resourceMetrics } = await reader.collect();
-  const out = new Map<string, number>();
-  for (const scope of resourceMetrics.scopeMetrics) {
-    for (const m of scope.metrics) {
-      if (m.descriptor.name !== name) continue;
-      for (const p of m.dataPoints as DataPoint<number>[]) out.set(labels.map((l) => String(p.attributes[l])).join('|'), p.value);
-    }
-  }
-  return out;
-}
+const counter = (name: string, labels: string[]): Promise<Map<string, number>> => counterValues(reader, name, labels);
 
 function events(opts: BusinessEventsOptions = {}): { ev: BusinessEvents; warnings: string[] } {
   const warnings: string[] = [];

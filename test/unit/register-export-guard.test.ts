@@ -1,22 +1,9 @@
 // Export health: one warning per outage even with several exports in flight.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { captureStderr } from '../support/capture.ts';
 import { ExportHealth } from '../../packages/otel-register/src/export-guard.ts';
 
-function captureStderr(fn: () => void): string[] {
-  const lines: string[] = [];
-  const original = process.stderr.write.bind(process.stderr);
-  process.stderr.write = ((chunk: string | Uint8Array) => {
-    lines.push(String(chunk));
-    return true;
-  }) as typeof process.stderr.write;
-  try {
-    fn();
-  } finally {
-    process.stderr.write = original;
-  }
-  return lines;
-}
 
 test('a late success of an export sent before the outage does not end it; one sent after does', () => {
   let now = 1_000;

@@ -6,21 +6,10 @@ import assert from 'node:assert/strict';
 import { hideInOutput, info, printable, warn } from '../../packages/otel-register/src/diagnostics.ts';
 import { ExportHealth } from '../../packages/otel-register/src/export-guard.ts';
 import { readConfig } from '../../packages/otel-register/src/config.ts';
+import { captureStderr as captureChunks } from '../support/capture.ts';
 
-function captureStderr(fn: () => void): string {
-  let out = '';
-  const original = process.stderr.write.bind(process.stderr);
-  process.stderr.write = ((chunk: string | Uint8Array) => {
-    out += String(chunk);
-    return true;
-  }) as typeof process.stderr.write;
-  try {
-    fn();
-  } finally {
-    process.stderr.write = original;
-  }
-  return out;
-}
+const captureStderr = (fn: () => void): string => captureChunks(fn).join('');
+
 
 test('userinfo is masked in every URL of a text, whatever the scheme; other text is kept', () => {
   assert.equal(printable('to https://crm:s3cret@collector:4318/v1/traces now'), 'to https://***@collector:4318/v1/traces now');
