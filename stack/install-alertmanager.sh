@@ -17,10 +17,7 @@ require_cmd go "to build Alertmanager from its Go module (install Go >= 1.24)"
 
 bindir="$CRM_STACK_HOME/bin"
 stamp="$bindir/.alertmanager-version"
-if [[ -x "$bindir/alertmanager" && -x "$bindir/amtool" && "$(cat "$stamp" 2>/dev/null)" == "$ALERTMANAGER_VERSION" ]]; then
-  log "alertmanager $ALERTMANAGER_VERSION already built: $bindir/alertmanager, $bindir/amtool"
-  exit 0
-fi
+exit_if_built alertmanager "$ALERTMANAGER_VERSION" alertmanager amtool
 
 [[ "$ALERTMANAGER_VERSION" =~ ^v0\.[0-9]+\.[0-9]+$ ]] \
   || die "ALERTMANAGER_VERSION=$ALERTMANAGER_VERSION in stack/stack.env is not an Alertmanager release tag; use v0.MINOR.PATCH, e.g. v0.35.0"

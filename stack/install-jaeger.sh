@@ -13,10 +13,7 @@ require_cmd go "to build Jaeger from its Go module (install Go >= 1.24)"
 
 bin="$CRM_STACK_HOME/bin/jaeger"
 stamp="$CRM_STACK_HOME/bin/.jaeger-version"
-if [[ -x "$bin" && "$(cat "$stamp" 2>/dev/null)" == "$JAEGER_VERSION" ]]; then
-  log "jaeger $JAEGER_VERSION already built: $bin"
-  exit 0
-fi
+exit_if_built jaeger "$JAEGER_VERSION" jaeger
 
 start=$(date +%s)
 src="$CRM_STACK_HOME/src/jaeger-$JAEGER_VERSION"

@@ -18,10 +18,7 @@ require_cmd go "to build Prometheus from its Go module (install Go >= 1.24)"
 
 bindir="$CRM_STACK_HOME/bin"
 stamp="$bindir/.prometheus-version"
-if [[ -x "$bindir/prometheus" && -x "$bindir/promtool" && "$(cat "$stamp" 2>/dev/null)" == "$PROMETHEUS_VERSION" ]]; then
-  log "prometheus $PROMETHEUS_VERSION already built: $bindir/prometheus, $bindir/promtool"
-  exit 0
-fi
+exit_if_built prometheus "$PROMETHEUS_VERSION" prometheus promtool
 
 [[ "$PROMETHEUS_VERSION" =~ ^v3\.([0-9]{1,2})\.([0-9]+)$ ]] \
   || die "PROMETHEUS_VERSION=$PROMETHEUS_VERSION in stack/stack.env is not a Prometheus 3 release tag; use vMAJOR.MINOR.PATCH with major 3, e.g. v3.16.0"

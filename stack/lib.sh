@@ -36,6 +36,18 @@ require_var() {
 # elapsed SECONDS_START: print seconds since a `date +%s` mark.
 elapsed() { echo "$(( $(date +%s) - $1 ))s"; }
 
+# exit_if_built NAME VERSION BINARY...: ends the calling installer when every binary is in
+# $CRM_STACK_HOME/bin and its stamp (bin/.NAME-version, written by the installer after a
+# build) records VERSION: a second run with the same pin is a no-op.
+exit_if_built() {
+  local name="$1" version="$2" b
+  shift 2
+  for b in "$@"; do [[ -x "$CRM_STACK_HOME/bin/$b" ]] || return 0; done
+  [[ "$(cat "$CRM_STACK_HOME/bin/.$name-version" 2>/dev/null)" == "$version" ]] || return 0
+  log "$name $version already built: $*"
+  exit 0
+}
+
 # go_module_source MODULE@VERSION DEST WHY: downloads a Go module through the proxy and copies
 # it to DEST (once), writable, since the module cache is read-only; the module's own go.mod
 # (with its replaces) then applies to a build in DEST. WHY ends the error if the download fails.
