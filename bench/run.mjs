@@ -1,25 +1,22 @@
 #!/usr/bin/env node
 // `npm run bench`: every benchmark, one after the other, each in its own process,
-// each printing its markdown table and (unless --no-record) appending it to BENCHMARKS.md.
+// each printing its markdown table and (unless --no-record) recording it in bench/results/
+// (git-ignored); BENCHMARKS.md's summary is written from those records.
 //   node bench/run.mjs [--quick] [--no-record] [--require] [--only=startup,http,business-events,redaction,collector]
 // Order: start-up and business events first (no stack needed), then the local stack is
 // started once (if installed and not running) for HTTP and the collector, and stopped after.
 // Exit status: non-zero if a benchmark failed (the collector only with --require when it cannot run).
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs, forwardArgs } from './lib/args.mjs';
-import { ROOT, BENCHMARKS_MD, table, header, appendSection } from './lib/report.mjs';
+import { ROOT, RECORDED, table, header, recordSection } from './lib/report.mjs';
 import { ensureStack, missingComponents } from './lib/stack.mjs';
 
 // collector before HTTP: the HTTP benchmark leaves a backlog in the stack's Jaeger exporter queue
 const ALL = ['startup', 'business-events', 'redaction', 'collector', 'http'];
 const NEEDS_STACK = new Set(['http', 'collector']);
 const TITLES = { 'business-events': 'Business events', redaction: 'Redaction' };
-
-function recorded() {
-  return existsSync(BENCHMARKS_MD) ? readFileSync(BENCHMARKS_MD, 'utf8').length : 0;
-}
 
 const args = parseArgs();
 const onlyArg = args.rest.find((a) => a.startsWith('--only='));
@@ -52,13 +49,12 @@ try {
     }
     console.log(`\n## bench/${name}.mjs\n`);
     const started = Date.now();
-    const recordedBefore = recorded();
     const r = spawnSync(process.execPath, [script, ...forwardArgs(args)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 64 * 2 ** 20 });
     process.stdout.write(r.stdout ?? '');
-    // A script that prints its table without appending it (bench/business-events.mjs) is recorded here.
-    if (r.status === 0 && args.record && recorded() === recordedBefore && /^\|.*\|\s*$/m.test(r.stdout ?? '')) {
+    // A script that prints its table without recording it (bench/business-events.mjs) is recorded here.
+    if (r.status === 0 && args.record && !(r.stdout ?? '').includes(RECORDED) && /^\|.*\|\s*$/m.test(r.stdout ?? '')) {
       const command = `node bench/${name}.mjs ${forwardArgs(args).filter((a) => a !== '--no-record').join(' ')}`.trim();
-      appendSection([header(TITLES[name] ?? name, { command }), '', (r.stdout ?? '').trim()].join('\n'));
+      recordSection([header(TITLES[name] ?? name, { command }), '', (r.stdout ?? '').trim()].join('\n'));
     }
     summary.push([name, r.status === 0 ? 'ok' : `FAILED (exit ${r.status ?? r.signal})`, ((Date.now() - started) / 1000).toFixed(0)]);
   }

@@ -1,12 +1,15 @@
 // Markdown output shared by the benchmark scripts: the table, the machine and
-// versions header, and the append to BENCHMARKS.md at the repository root.
-import { appendFileSync, existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+// versions header, and the record of each run in bench/results/ (git-ignored).
+// BENCHMARKS.md holds the method, the current summary and the findings, written by hand.
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { cpus, totalmem, release, platform, arch, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 
 export const ROOT = new URL('../..', import.meta.url).pathname.replace(/\/$/, '');
-export const BENCHMARKS_MD = join(ROOT, 'BENCHMARKS.md');
+export const RESULTS_DIR = join(ROOT, 'bench', 'results');
+/** The line a script prints when it has recorded its section (run.mjs looks for it). */
+export const RECORDED = '(recorded in ';
 
 export function table(headers, rows) {
   const line = (cells) => `| ${cells.map((c) => String(c).replace(/\|/g, '\\|')).join(' | ')} |`;
@@ -70,8 +73,8 @@ export function commandLine() {
 }
 
 /**
- * Prints the section and, unless --no-record, appends it under "## Results" in BENCHMARKS.md.
- * `jsonFile` (optional) gets the raw numbers.
+ * Prints the section and, unless --no-record, records it in bench/results/.
+ * `args.json` (optional) gets the raw numbers.
  */
 export function publish(section, args, raw) {
   console.log(`\n${section}\n`);
@@ -79,16 +82,18 @@ export function publish(section, args, raw) {
     mkdirSync(dirname(args.json), { recursive: true });
     writeFileSync(args.json, JSON.stringify(raw, null, 2));
   }
-  if (args.record) appendSection(section);
+  if (args.record) recordSection(section);
 }
 
-/** Appends a section under "## Results" in BENCHMARKS.md (created if missing). */
-export function appendSection(section) {
-  if (!existsSync(BENCHMARKS_MD)) writeFileSync(BENCHMARKS_MD, '# Benchmarks\n\n## Results\n');
-  const current = readFileSync(BENCHMARKS_MD, 'utf8');
-  if (!current.includes('\n## Results')) appendFileSync(BENCHMARKS_MD, '\n## Results\n');
-  appendFileSync(BENCHMARKS_MD, `\n${section}\n`);
-  console.log(`(appended to ${BENCHMARKS_MD.replace(`${ROOT}/`, '')})`);
+/** Writes a section to bench/results/<time>-<title>.md, named after its `### Title: time` heading. */
+export function recordSection(section) {
+  const heading = /^### (.+?): (\S+)$/m.exec(section);
+  const title = (heading?.[1] ?? 'bench').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+  const time = (heading?.[2] ?? new Date().toISOString()).replace(/[:.]/g, '');
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const file = join(RESULTS_DIR, `${time}-${title}.md`);
+  writeFileSync(file, `${section}\n`);
+  console.log(`${RECORDED}${file.replace(`${ROOT}/`, '')})`);
 }
 
 /** `met` / `MISSED` for the target column. */

@@ -1,14 +1,14 @@
 // The benchmark scripts run on their tiny setting (--quick) and print their markdown
-// tables without touching BENCHMARKS.md (--no-record). Benchmarks are not tests:
+// tables without recording them in bench/results/ (--no-record). Benchmarks are not tests:
 // nothing here looks at a timing.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 const REPO = new URL('../..', import.meta.url).pathname;
-const BENCHMARKS_MD = join(REPO, 'BENCHMARKS.md');
+const RESULTS = join(REPO, 'bench', 'results');
 
 interface Run {
   code: number;
@@ -16,11 +16,11 @@ interface Run {
   stderr: string;
 }
 
-function runBench(script: string, extra: string[] = []): Promise<Run> {
+function runBench(script: string, extra: string[] = [], record = false): Promise<Run> {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('OTEL_') && !k.startsWith('CRM_OTEL_') && k !== 'NODE_OPTIONS') env[k] = v;
   return new Promise((resolve) => {
-    execFile(process.execPath, [join(REPO, 'bench', script), '--quick', '--no-record', ...extra], { cwd: REPO, env, timeout: 120_000, maxBuffer: 16 * 2 ** 20 }, (error, stdout, stderr) => {
+    execFile(process.execPath, [join(REPO, 'bench', script), '--quick', ...(record ? [] : ['--no-record']), ...extra], { cwd: REPO, env, timeout: 120_000, maxBuffer: 16 * 2 ** 20 }, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
       resolve({ code, stdout, stderr });
     });
@@ -45,8 +45,9 @@ function tables(out: string): string[][][] {
   return found;
 }
 
-function snapshot(): string | undefined {
-  return existsSync(BENCHMARKS_MD) ? readFileSync(BENCHMARKS_MD, 'utf8') : undefined;
+/** The recorded sections in bench/results/. */
+function snapshot(): string[] {
+  return existsSync(RESULTS) ? readdirSync(RESULTS).filter((f) => f.endsWith('.md')).sort() : [];
 }
 
 async function check(script: string, extra: string[] = []): Promise<{ run: Run; tables: string[][][] }> {
@@ -55,7 +56,7 @@ async function check(script: string, extra: string[] = []): Promise<{ run: Run; 
   assert.equal(run.code, 0, `bench/${script} ${extra.join(' ')} exited ${run.code}:\n${run.stderr.slice(-3000)}`);
   const found = tables(run.stdout);
   assert.ok(found.length > 0, `bench/${script} printed no markdown table:\n${run.stdout.slice(-3000)}`);
-  assert.equal(snapshot(), before, `bench/${script} --no-record changed BENCHMARKS.md`);
+  assert.deepEqual(snapshot(), before, `bench/${script} --no-record recorded a section in bench/results/`);
   return { run, tables: found };
 }
 
@@ -147,6 +148,24 @@ test('run.mjs runs the chosen benchmarks and prints its summary', async () => {
   assert.deepEqual(summary[0], ['Benchmark', 'Status', 'Seconds']);
   assert.equal(summary[1]?.[0], 'startup');
   assert.equal(summary[1]?.[1], 'ok');
+});
+
+test('a recorded run writes its section to bench/results/, not BENCHMARKS.md', async () => {
+  const before = snapshot();
+  const benchmarksMd = readFileSync(join(REPO, 'BENCHMARKS.md'), 'utf8');
+  const run = await runBench('run.mjs', ['--only=business-events'], true);
+  assert.equal(run.code, 0, run.stderr.slice(-2000));
+  const added = snapshot().filter((f) => !before.includes(f));
+  try {
+    assert.equal(added.length, 1, `one new section expected in bench/results/: ${added.join(', ')}`);
+    const section = readFileSync(join(RESULTS, added[0]!), 'utf8');
+    assert.match(section, /^### Business events: \d{4}-/);
+    assert.match(section, /- Command: `node bench\/business-events\.mjs --quick`/);
+    assert.match(section, /prom-client/);
+    assert.equal(readFileSync(join(REPO, 'BENCHMARKS.md'), 'utf8'), benchmarksMd, 'BENCHMARKS.md changed');
+  } finally {
+    for (const f of added) rmSync(join(RESULTS, f));
+  }
 });
 
 test('bad flags are refused with a clear message', async () => {
