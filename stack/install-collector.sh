@@ -20,7 +20,7 @@ stack_home="${CRM_STACK_HOME:-$HOME/.cache/crm-otel-kit}"
 
 # The go.sum that the manifest below resolves to (see the GOSUMDB note further down).
 pinned_version="0.141.0"
-pinned_gosum_sha256="b0e0cc72a14e0fba7f6b2164e912fe56036bc07d9d2c6d7948e4bb55610fb1f4"
+pinned_gosum_sha256="393a02c16fb0b53a85e6ced604989467220eed85b52ce1465c7078438cb19d93"
 
 log() { printf '[install-collector] %s\n' "$*"; }
 die() { printf '[install-collector] ERROR: %s\n' "$*" >&2; exit 1; }
