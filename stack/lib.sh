@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared shell functions for stack/*.sh. Source it; do not run it.
 #   source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 # Sets: STACK_REPO (repo root), CRM_STACK_HOME (binaries/downloads cache),

@@ -159,6 +159,7 @@ launch() {
   # setsid: its own session, so a Ctrl-C in the terminal that ran the tests does not reach it.
   # The inner bash enters CMD_DIR (if any), writes its own pid, then execs the component under
   # that pid.
+  # shellcheck disable=SC2016 # the single-quoted script is expanded by the inner bash, on purpose
   setsid nohup bash -c 'if [[ -n "$1" ]]; then cd "$1" || exit 1; fi; echo $$ > "$0"; shift; exec "$@"' \
     "$pf" "$CMD_DIR" "${CMD[@]}" >> "$log" 2>&1 < /dev/null &
   STARTED+=("$name")
