@@ -25,6 +25,13 @@ function url(env: NodeJS.ProcessEnv, name: string, fallback: string): string {
   throw new ConfigError(`${name}=${JSON.stringify(raw)} is invalid: accepted an http:// or https:// URL such as http://127.0.0.1:8081`);
 }
 
+function flag(env: NodeJS.ProcessEnv, name: string): boolean {
+  const raw = (env[name] ?? '').trim();
+  if (raw === '' || raw === '0' || raw === 'false') return false;
+  if (raw === '1' || raw === 'true') return true;
+  throw new ConfigError(`${name}=${JSON.stringify(env[name])} is invalid: accepted 1 or true (on), 0, false or unset (off)`);
+}
+
 function text(env: NodeJS.ProcessEnv, name: string, fallback: string): string {
   const raw = env[name];
   return raw === undefined || raw.trim() === '' ? fallback : raw.trim();
@@ -41,6 +48,8 @@ export interface CrmConfig {
   port: number;
   enrichmentUrl: string;
   enrichmentKey: string;
+  /** CRM_DEMO_CRASH_ROUTE=1: POST /api/debug/crash ends the process with an uncaught exception. */
+  crashRoute: boolean;
 }
 
 export interface EnrichmentConfig {
@@ -55,6 +64,7 @@ export function crmConfig(env: NodeJS.ProcessEnv = process.env): CrmConfig {
     port: port(env, 'CRM_PORT', DEFAULT_CRM_PORT),
     enrichmentUrl: url(env, 'ENRICHMENT_URL', `http://127.0.0.1:${DEFAULT_ENRICHMENT_PORT}`),
     enrichmentKey: text(env, 'ENRICHMENT_API_KEY', DEFAULT_ENRICHMENT_KEY),
+    crashRoute: flag(env, 'CRM_DEMO_CRASH_ROUTE'),
   };
 }
 

@@ -26,6 +26,8 @@ export interface CrmAppOptions {
   store?: Store;
   enrichment: EnrichmentClient;
   log: Logger;
+  /** Adds POST /api/debug/crash (CRM_DEMO_CRASH_ROUTE=1); off by default. */
+  crashRoute?: boolean;
 }
 
 function domainOf(address: string): string {
@@ -37,7 +39,7 @@ function param(req: Request, name: string): string {
   return typeof v === 'string' ? v : '';
 }
 
-export function createCrmApp({ store = new Store(), enrichment, log }: CrmAppOptions): express.Express {
+export function createCrmApp({ store = new Store(), enrichment, log, crashRoute = false }: CrmAppOptions): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(express.json({ limit: '100kb' }));
@@ -219,6 +221,19 @@ export function createCrmApp({ store = new Store(), enrichment, log }: CrmAppOpt
   app.get('/api/stats', (_req, res) => {
     res.json(store.counts());
   });
+
+  // ---- a crash on purpose (CRM_DEMO_CRASH_ROUTE=1 only) -------------------------------------
+  // A bug where Express's error handling cannot see it: a timer callback of the request reads a
+  // missing record. The exception is uncaught and ends the process, as it would in a real service;
+  // this shows (and the e2e suite checks) what the preload records before Node ends it.
+  if (crashRoute) {
+    app.post('/api/debug/crash', (_req, res) => {
+      setTimeout(function recalculateForecast() {
+        const opp = store.opportunities.get('O-missing') as Opportunity;
+        res.json({ forecast: opp.value * opp.probability });
+      }, 10);
+    });
+  }
 
   // ---- errors ------------------------------------------------------------------------------
   app.use((req: Request, res: Response) => {
