@@ -47,6 +47,10 @@ interface Row {
   exit: { SIGTERM: number; SIGINT: number };
   /** The app ends on its own instead (exit code). */
   endsOnItsOwn?: number;
+  /** The app's own SIGTERM handler keeps it serving: SIGTERM must not end it (SIGINT still does). */
+  keepsRunningOnSigterm?: boolean;
+  /** What the app itself prints by the time it has ended (e.g. its exit clean-up). */
+  output?: RegExp;
 }
 
 const json = (ctx: Ctx): string => {
@@ -91,8 +95,18 @@ const ROWS: Row[] = [
   },
   { name: 'Node cluster (2 workers)', preload: 'require', args: () => ['node-cluster.js'], ready: /READY/, requests: plain, exit: SIGNALS },
   { name: 'worker_threads + pino transport', preload: 'require', args: () => ['workers.js'], ready: /READY/, requests: plain.slice(0, 2), exit: SIGNALS },
-  { name: 'signal-exit 4', preload: 'require', args: () => ['signal-exit-app.js'], env: () => ({ SIGNAL_EXIT_MAJOR: '4' }), ready: /READY/, requests: plain.slice(0, 1), exit: SIGNALS },
-  { name: 'signal-exit 3', preload: 'require', args: () => ['signal-exit-app.js'], env: () => ({ SIGNAL_EXIT_MAJOR: '3' }), ready: /READY/, requests: plain.slice(0, 1), exit: SIGNALS },
+  { name: 'signal-exit 4', preload: 'require', args: () => ['signal-exit-app.js'], env: () => ({ SIGNAL_EXIT_MAJOR: '4' }), ready: /READY/, requests: plain.slice(0, 1), exit: SIGNALS, output: /CLEANUP/ },
+  { name: 'signal-exit 3', preload: 'require', args: () => ['signal-exit-app.js'], env: () => ({ SIGNAL_EXIT_MAJOR: '3' }), ready: /READY/, requests: plain.slice(0, 1), exit: SIGNALS, output: /CLEANUP/ },
+  {
+    name: "signal-exit 4 + the app's own SIGTERM handler",
+    preload: 'require',
+    args: () => ['signal-exit-app.js'],
+    env: () => ({ SIGNAL_EXIT_MAJOR: '4', APP_SIGTERM_KEEPS_RUNNING: '1' }),
+    ready: /READY/,
+    requests: plain.slice(0, 1),
+    exit: SIGNALS,
+    keepsRunningOnSigterm: true,
+  },
   { name: 'a script that ends on its own', preload: 'require', args: () => ['script.js'], requests: [], exit: SIGNALS, endsOnItsOwn: 0 },
 ];
 
@@ -170,7 +184,17 @@ async function start(row: Row, service: string): Promise<Started & { port: numbe
   return { child, out: () => out, exited, port: ctx.port, promPort };
 }
 
-async function stopWith(app: Started, signal: 'SIGTERM' | 'SIGINT'): Promise<{ code: number | null; ms: number }> {
+/** SIGTERM to an app whose handler keeps it serving: still up and answering after the register's flush. */
+async function keepsRunning(app: Started, path: string): Promise<boolean> {
+  app.child.kill('SIGTERM');
+  await new Promise((r) => setTimeout(r, 2_000)); // the flush takes well under this
+  if (app.child.exitCode !== null || app.child.signalCode !== null) return false;
+  const port = (app as Started & { port: number }).port;
+  const res = await fetch(`http://127.0.0.1:${port}${path}`).catch(() => undefined);
+  return res?.status === 200 && /APP_SIGTERM/.test(app.out());
+}
+
+async function stopWith(app: Started, signal: 'SIGTERM' | 'SIGINT' | 'SIGKILL'): Promise<{ code: number | null; ms: number }> {
   const sent = Date.now();
   app.child.kill(signal);
   const timeout = new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), 15_000));
@@ -213,11 +237,23 @@ for (const row of ROWS) {
         if (count < row.requests.length) problems.push(`/metrics counts ${count} requests of ${row.requests.length}`);
       }
       // SIGTERM (or the app's own end), then the spans that must have been flushed before the exit.
-      const term = row.endsOnItsOwn !== undefined ? await ownEnd(app) : await stopWith(app, 'SIGTERM');
-      const expectedExit = row.endsOnItsOwn ?? row.exit.SIGTERM;
-      if (term.code !== expectedExit) problems.push(`exit ${describeExit(term)}, expected ${expectedExit}`);
+      let term: { code: number | null; ms: number };
+      let termCell: string;
+      if (row.keepsRunningOnSigterm) {
+        const kept = await keepsRunning(app, row.requests[0]!.path);
+        if (!kept) problems.push('SIGTERM ended the app although its own handler keeps it serving');
+        termCell = kept ? 'keeps running (app handler)' : 'ended';
+        term = await stopWith(app, 'SIGKILL');
+      } else {
+        term = row.endsOnItsOwn !== undefined ? await ownEnd(app) : await stopWith(app, 'SIGTERM');
+        const expectedExit = row.endsOnItsOwn ?? row.exit.SIGTERM;
+        if (term.code !== expectedExit) problems.push(`exit ${describeExit(term)}, expected ${expectedExit}`);
+        termCell = row.endsOnItsOwn !== undefined ? `ended: ${describeExit(term)}` : describeExit(term);
+        if (row.output && !row.output.test(app.out())) problems.push(`the app's own output ${row.output} is missing`);
+      }
       const startupLines = (app.out().match(STARTUP_LINE) ?? []).length;
       if (startupLines !== 1) problems.push(`${startupLines} start-up lines`);
+      if (/EADDRINUSE|could not listen/.test(app.out())) problems.push('a port conflict was reported');
 
       const spans = serverSpans(service);
       const want = row.requests.filter((r) => r.route);
@@ -250,7 +286,7 @@ for (const row of ROWS) {
         routes: want.length ? [...new Set(routes.map((s) => String(s?.attributes['http.route'] ?? s?.name ?? '-')))].join(', ') : 'n/a',
         children,
         metrics,
-        SIGTERM: row.endsOnItsOwn !== undefined ? `ended: ${describeExit(term)}` : describeExit(term),
+        SIGTERM: termCell,
         SIGINT: row.endsOnItsOwn !== undefined ? 'n/a' : describeExit(int),
         problems,
       });

@@ -1,7 +1,7 @@
 // Real PostgreSQL and Redis servers (Debian's packages, installed by setup.sh) for the suite, each
 // in a temporary folder on a free port, stopped when the suite ends.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdtempSync, readdirSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../support/child.ts';
@@ -22,9 +22,29 @@ function asPostgres(cmd: string, args: string[]): string[] {
   return process.getuid?.() === 0 ? ['runuser', '-u', 'postgres', '--', cmd, ...args] : [cmd, ...args];
 }
 
-async function waitExit(child: ChildProcess): Promise<void> {
+/** Waits for the child's exit; SIGKILL after 10 s so that the suite's end never hangs. */
+async function waitExit(child: ChildProcess, pid = child.pid): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
+  const killer = setTimeout(() => {
+    for (const p of new Set([pid, child.pid])) {
+      try {
+        if (p) process.kill(p, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  }, 10_000);
   await new Promise((resolve) => child.once('exit', resolve));
+  clearTimeout(killer);
+}
+
+/** The postmaster's own pid: runuser, our child, does not pass SIGINT on to it. */
+function postmasterPid(data: string): number | undefined {
+  try {
+    return Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]) || undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export async function startDatabases(): Promise<Databases> {
@@ -55,9 +75,15 @@ export async function startDatabases(): Promise<Databases> {
     databaseUrl,
     redisUrl: `redis://127.0.0.1:${redisPort}`,
     async stop() {
-      postgres.kill('SIGINT'); // fast shutdown
+      const pid = postmasterPid(data);
+      try {
+        if (pid) process.kill(pid, 'SIGINT'); // fast shutdown
+        else postgres.kill('SIGINT');
+      } catch {
+        // already gone
+      }
       redis.kill('SIGTERM');
-      await Promise.all([waitExit(postgres), waitExit(redis)]);
+      await Promise.all([waitExit(postgres, pid), waitExit(redis)]);
     },
   };
 }

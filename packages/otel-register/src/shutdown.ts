@@ -1,6 +1,9 @@
 // How the process ends when the kit takes part; every flush is bounded by CRM_OTEL_SHUTDOWN_TIMEOUT_MS.
 // - SIGTERM/SIGINT with no handler of the app's: flush, then exit 128 + the signal number, as Node
-//   would; with one, flush and let the app decide. A second signal stops waiting.
+//   would; with one, flush and let the app decide. A second signal stops waiting. Listeners of
+//   libraries that re-raise the signal when theirs are the only ones left (signal-exit,
+//   signal-libraries.ts) are not the app's: after the flush ours is removed and the signal raised
+//   again, so the library runs its clean-up and the process ends as it would without the kit.
 // - The app has run out of work (beforeExit): flush, then end as the process would have. Export
 //   work never keeps the process alive (background.ts), so this comes right after the app's last
 //   work, whatever the collector does.
@@ -10,6 +13,7 @@
 // When the process ends, one line says what was not delivered, if anything was not.
 import { constants } from 'node:os';
 import { warn } from './diagnostics';
+import { libraryListeners } from './signal-libraries';
 
 export interface Stoppable {
   /** Flushes and stops every signal. */
@@ -77,8 +81,9 @@ export function installShutdownHooks(sdk: Stoppable, timeoutMillis: number): Exi
   const exit = new ExitControl(sdk, timeoutMillis);
   let signalled = false;
   for (const signal of SIGNALS) {
-    process.on(signal, () => {
-      if (process.listenerCount(signal) > 1) {
+    const listener = (): void => {
+      const others = process.listenerCount(signal) - 1;
+      if (others > libraryListeners()) {
         void exit.flush(); // the app decides
         return;
       }
@@ -87,8 +92,13 @@ export function installShutdownHooks(sdk: Stoppable, timeoutMillis: number): Exi
         return;
       }
       signalled = true;
-      exit.endAfterFlush(EXIT_RANK.signal, () => process.exit(128 + constants.signals[signal]));
-    });
+      exit.endAfterFlush(EXIT_RANK.signal, () => {
+        process.removeListener(signal, listener);
+        if (process.listenerCount(signal) === 0) process.exit(128 + constants.signals[signal]);
+        process.kill(process.pid, signal); // the library's listener now sees only its own: it re-raises
+      });
+    };
+    process.on(signal, listener);
   }
   let beforeExitSeen = false;
   process.on('beforeExit', () => {
