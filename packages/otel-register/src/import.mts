@@ -4,12 +4,14 @@
 // instrumentations patch. Where Node runs synchronous module hooks correctly (iitm's
 // supportsSyncHooks(): 22.22.3+, 24.11.1+, 26) the loader runs in-thread (module.registerHooks);
 // elsewhere on its own thread (module.register, deprecated in Node 26), told the modules over a channel.
+// Worker threads inherit the flag but start no SDK of their own (one per process).
 import { createRequire, register } from 'node:module';
+import { isMainThread } from 'node:worker_threads';
 
 const require = createRequire(import.meta.url);
 const { isDisabled } = require('./disabled.js') as typeof import('./disabled.js');
 
-if (!isDisabled(process.env)) {
+if (isMainThread && !isDisabled(process.env)) {
   const iitmSync = await import('import-in-the-middle/register-hooks.mjs');
   const { loadSdk, saveCompileCache } = require('./sdk-loader.js') as typeof import('./sdk-loader.js');
   let sdk: ReturnType<ReturnType<typeof loadSdk>['startSdk']>;

@@ -2,9 +2,11 @@
 //
 // Starts traces, metrics and logs before the app's first line runs.
 // OTEL_SDK_DISABLED=true loads nothing beyond this file and the check it shares with the configuration.
+// One SDK per process: worker threads (the app's own, pino transports) inherit the flag but start none.
+import { isMainThread } from 'node:worker_threads';
 import { isDisabled } from './disabled';
 
-if (!isDisabled(process.env)) {
+if (isMainThread && !isDisabled(process.env)) {
   // Required lazily so that a disabled SDK costs nothing.
   const { loadSdk, saveCompileCache } = require('./sdk-loader') as typeof import('./sdk-loader');
   loadSdk().startSdk({ installSignalHandlers: true });
