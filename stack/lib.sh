@@ -102,16 +102,33 @@ ALL_COMPONENTS=(opensearch jaeger alertmanager prometheus collector)
 
 OPENSEARCH_HOME="$CRM_STACK_HOME/opensearch-${OPENSEARCH_VERSION:-unset}"
 
+# The tiered profile (start.sh --profile scale, docs/SCALING.md): a second OpenSearch node and two
+# gateways; `collector` is then the agent. Its own data directory, since a single-node OpenSearch
+# data directory cannot join a cluster.
+# shellcheck disable=SC2034 # read by start.sh and stop.sh, which source this file
+SCALE_COMPONENTS=(opensearch opensearch-2 jaeger alertmanager prometheus gateway-1 gateway-2 collector)
+# shellcheck disable=SC2034 # read by start.sh
+SCALE_DATA="$STACK_DIR/data-scale"
+# shellcheck disable=SC2034 # read by start.sh
+PROFILES="default scale"
+
 # check_components NAME...: fail on an unknown component name.
 check_components() {
   local c
   for c in "$@"; do
     case "$c" in
       collector|jaeger|alertmanager|prometheus|opensearch) ;;
-      *) die "unknown component '$c'; accepted: ${ALL_COMPONENTS[*]}" ;;
+      gateway-1|gateway-2|opensearch-2) ;;
+      *) die "unknown component '$c'; accepted: ${ALL_COMPONENTS[*]} (profile scale adds opensearch-2 gateway-1 gateway-2)" ;;
     esac
   done
 }
+
+# running_profile: the profile of the running stack (written by start.sh), default if none.
+running_profile() { cat "$STACK_RUN/profile" 2>/dev/null || echo default; }
+
+# gateway_var N SUFFIX: the value of GATEWAY_<N>_<SUFFIX> from stack.env (gateway-N).
+gateway_var() { local v="GATEWAY_$1_$2"; echo "${!v}"; }
 
 pid_file() { echo "$STACK_RUN/$1.pid"; }
 log_file() { echo "$STACK_LOGS/$1.log"; }
@@ -119,11 +136,11 @@ log_file() { echo "$STACK_LOGS/$1.log"; }
 # component_binary NAME: the executable start.sh runs (or the script that execs it).
 component_binary() {
   case "$1" in
-    collector) echo "$CRM_STACK_HOME/bin/otelcol-crm" ;;
+    collector|gateway-*) echo "$CRM_STACK_HOME/bin/otelcol-crm" ;;
     jaeger) echo "$CRM_STACK_HOME/bin/jaeger" ;;
     prometheus) echo "$CRM_STACK_HOME/bin/prometheus" ;;
     alertmanager) echo "$CRM_STACK_HOME/bin/alertmanager" ;;
-    opensearch) echo "$OPENSEARCH_HOME/bin/opensearch" ;;
+    opensearch|opensearch-2) echo "$OPENSEARCH_HOME/bin/opensearch" ;;
   esac
 }
 
@@ -132,7 +149,7 @@ component_binary() {
 component_marker() {
   case "$1" in
     # The launcher script and the JVM it execs both name the install directory.
-    opensearch) echo "$OPENSEARCH_HOME" ;;
+    opensearch|opensearch-2) echo "$OPENSEARCH_HOME" ;;
     *) component_binary "$1" ;;
   esac
 }
@@ -165,6 +182,9 @@ health_url() {
     alertmanager) echo "http://127.0.0.1:$ALERTMANAGER_PORT/-/ready" ;;
     # 408 until the cluster is at least yellow.
     opensearch) echo "http://127.0.0.1:$OPENSEARCH_PORT/_cluster/health?wait_for_status=yellow&timeout=1s" ;;
+    # Healthy once it has joined node 1's cluster (the cluster then reports two nodes).
+    opensearch-2) echo "http://127.0.0.1:$OPENSEARCH_2_PORT/_cluster/health?wait_for_nodes=2&timeout=1s" ;;
+    gateway-*) echo "http://127.0.0.1:$(gateway_var "${1#gateway-}" HEALTH_PORT)/" ;;
   esac
 }
 

@@ -2,6 +2,9 @@
 # Starts the local stack without Docker, on 127.0.0.1, in the background:
 #   stack/start.sh                 collector, jaeger, alertmanager, prometheus and opensearch
 #   stack/start.sh opensearch ...  only the named components
+#   stack/start.sh --profile scale the tiered profile (stack/scale.sh, docs/SCALING.md): an agent,
+#                                  two gateways, Jaeger on a two-node OpenSearch cluster, Prometheus
+#                                  and Alertmanager; data in .stack/data-scale. `npm run stack -- --profile scale`
 # Pids in .stack/run, logs in .stack/logs, data in .stack/data (CRM_STACK_DATA).
 # A component that is already running is left alone. Waits for each one's health
 # (timeout CRM_STACK_START_TIMEOUT seconds each, default 180), applies the OpenSearch
@@ -19,18 +22,46 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-components=("$@")
-[[ ${#components[@]} -gt 0 ]] || components=("${ALL_COMPONENTS[@]}")
+profile=default
+components=()
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --profile) [[ $# -ge 2 ]] || die "--profile needs a name; accepted: $PROFILES"; profile="$2"; shift 2 ;;
+    --profile=*) profile="${1#--profile=}"; shift ;;
+    -*) die "unknown option '$1'; accepted: --profile NAME ($PROFILES)" ;;
+    *) components+=("$1"); shift ;;
+  esac
+done
+case "$profile" in
+  default) [[ ${#components[@]} -gt 0 ]] || components=("${ALL_COMPONENTS[@]}") ;;
+  scale)
+    # shellcheck source=stack/scale.sh
+    source "$STACK_REPO/stack/scale.sh"
+    [[ ${#components[@]} -gt 0 ]] || components=("${SCALE_COMPONENTS[@]}")
+    export CRM_STACK_DATA="$SCALE_DATA" ;;
+  *) die "--profile '$profile' is unknown; accepted: $PROFILES" ;;
+esac
 check_components "${components[@]}"
+for c in "${components[@]}"; do
+  [[ "$profile" == scale || ! "$c" =~ ^(gateway-|opensearch-2) ]] || die "$c belongs to the tiered profile: start it with --profile scale"
+done
 require_cmd curl "to check the components' health"
 
 timeout_s="${CRM_STACK_START_TIMEOUT:-180}"
 [[ "$timeout_s" =~ ^[1-9][0-9]*$ ]] || die "CRM_STACK_START_TIMEOUT='$timeout_s' is not a number of seconds (e.g. 180)"
 
 mkdir -p "$STACK_RUN" "$STACK_LOGS" "$CRM_STACK_DATA" "$STACK_DIR/prometheus"
+# One profile at a time: the components share ports.
+if [[ "$(running_profile)" != "$profile" ]]; then
+  for c in "${ALL_COMPONENTS[@]}" opensearch-2 gateway-1 gateway-2; do
+    running_pid "$c" >/dev/null && die "the $(running_profile) profile is running ($c); stop it first: npm run stack:stop"
+  done
+fi
+echo "$profile" > "$STACK_RUN/profile"
 
 # Each component's ports must be set in stack.env before it can start.
 required_vars() {
+  [[ "$profile" == scale ]] && scale_required_vars "$1"
   case "$1" in
     collector) echo COLLECTOR_OTLP_GRPC_PORT COLLECTOR_OTLP_HTTP_PORT COLLECTOR_HEALTH_PORT COLLECTOR_TELEMETRY_PORT COLLECTOR_PROMETHEUS_EXPORTER_PORT ;;
     jaeger) echo JAEGER_OTLP_GRPC_PORT JAEGER_OTLP_HTTP_PORT JAEGER_UI_PORT JAEGER_HEALTH_PORT JAEGER_TELEMETRY_PORT JAEGER_QUERY_GRPC_PORT ;;
@@ -92,6 +123,7 @@ command_for() {
   local bin
   bin="$(component_binary "$1")"
   CMD_DIR=""
+  [[ "$profile" == scale ]] && scale_command_for "$1" && return 0
   case "$1" in
     collector)
       CMD=("$bin" --config "$STACK_REPO/otel-collector/config.yaml") ;;
@@ -100,6 +132,7 @@ command_for() {
       CMD=("$bin" --config "$STACK_REPO/otel-collector/jaeger/config.yaml") ;;
     prometheus)
       write_prometheus_targets
+      [[ "$profile" == scale ]] && scale_prometheus_targets
       CMD=("$bin" --config.file="$STACK_REPO/otel-collector/prometheus/prometheus.yml"
         --storage.tsdb.path="$CRM_STACK_DATA/prometheus"
         --storage.tsdb.retention.time="$PROMETHEUS_RETENTION"
@@ -198,17 +231,37 @@ start=$(date +%s)
 for c in "${components[@]}"; do
   [[ "$c" == alertmanager ]] && write_alertmanager_receivers
 done
-for c in "${components[@]}"; do launch "$c"; done
-for c in "${components[@]}"; do
-  wait_healthy "$c"
-  log "$c healthy"
-done
-for c in "${components[@]}"; do
-  [[ "$c" == opensearch ]] && bash "$STACK_REPO/stack/opensearch-setup.sh"
-done
+# start_wave NAME...: launch them all, then wait for each one's health.
+start_wave() {
+  local c
+  for c in "$@"; do launch "$c"; done
+  for c in "$@"; do
+    wait_healthy "$c"
+    log "$c healthy"
+  done
+}
+if [[ "$profile" == scale ]]; then
+  # Jaeger creates its OpenSearch index templates at start-up: the cluster comes up first.
+  first=() rest=()
+  for c in "${components[@]}"; do
+    if [[ "$c" == opensearch* ]]; then first+=("$c"); else rest+=("$c"); fi
+  done
+  [[ ${#first[@]} -gt 0 ]] && start_wave "${first[@]}"
+  if [[ " ${first[*]} " == *" opensearch "* ]]; then
+    bash "$STACK_REPO/stack/opensearch-setup.sh"
+    bash "$STACK_REPO/stack/opensearch-setup-scale.sh"
+  fi
+  [[ ${#rest[@]} -gt 0 ]] && start_wave "${rest[@]}"
+else
+  start_wave "${components[@]}"
+  for c in "${components[@]}"; do
+    [[ "$c" == opensearch ]] && bash "$STACK_REPO/stack/opensearch-setup.sh"
+  done
+fi
 [[ ${#STARTED[@]} -gt 0 ]] && log "started ${STARTED[*]} in $(elapsed "$start")"
 
 for c in "${components[@]}"; do
+  [[ "$profile" == scale ]] && scale_urls "$c" && continue
   case "$c" in
     collector) echo "Collector  OTLP gRPC 127.0.0.1:$COLLECTOR_OTLP_GRPC_PORT, OTLP HTTP http://127.0.0.1:$COLLECTOR_OTLP_HTTP_PORT, health http://127.0.0.1:$COLLECTOR_HEALTH_PORT/" ;;
     jaeger) echo "Jaeger     API http://127.0.0.1:$JAEGER_UI_PORT/api/traces/<trace id> (the module build has no UI; OTLP in: gRPC 127.0.0.1:$JAEGER_OTLP_GRPC_PORT, HTTP 127.0.0.1:$JAEGER_OTLP_HTTP_PORT)" ;;

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Stops components started by stack/start.sh.
-#   stack/stop.sh                    all of them (collector first, so it can flush)
+#   stack/stop.sh                    all of them (collector first, so it can flush), in either
+#                                    profile (start.sh --profile scale: agent, gateways, ... last the
+#                                    OpenSearch nodes)
 #   stack/stop.sh jaeger ...         only the named ones
 #   stack/stop.sh --kill collector   SIGKILL at once (fault tests: a crash, no flush)
 # SIGTERM first; SIGKILL if still alive after CRM_STACK_STOP_TIMEOUT seconds (default 60).
@@ -17,9 +19,13 @@ for arg in "$@"; do
     *) components+=("$arg") ;;
   esac
 done
+stop_all=false
 if [[ ${#components[@]} -eq 0 ]]; then
-  # Reverse of the start order.
-  for (( i=${#ALL_COMPONENTS[@]}-1; i>=0; i-- )); do components+=("${ALL_COMPONENTS[$i]}"); done
+  stop_all=true
+  # Reverse of the start order of the running profile (start.sh --profile).
+  order=("${ALL_COMPONENTS[@]}")
+  [[ "$(running_profile)" == scale ]] && order=("${SCALE_COMPONENTS[@]}")
+  for (( i=${#order[@]}-1; i>=0; i-- )); do components+=("${order[$i]}"); done
 fi
 check_components "${components[@]}"
 
@@ -56,3 +62,5 @@ for c in "${components[@]}"; do
   fi
   rm -f "$(pid_file "$c")"
 done
+$stop_all && rm -f "$STACK_RUN/profile"
+exit 0
