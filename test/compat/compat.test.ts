@@ -10,9 +10,7 @@ import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fastExportEnv, freePort, REPO } from '../support/child.ts';
-import { OtlpReceiver, type ReceivedSpan } from '../support/otlp-receiver.ts';
-import { parsePrometheusText } from '../support/prom-text.ts';
+import { fastExportEnv, freePort, OtlpReceiver, parsePrometheusText, REPO, scrubbedEnv, type ReceivedSpan } from '@crm/test-kit';
 import { startDatabases, type Databases } from './databases.ts';
 
 const APPS = join(REPO, 'test', 'compat', 'apps');
@@ -137,12 +135,6 @@ after(async () => {
   writeReport();
 });
 
-function cleanEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('OTEL_') && !k.startsWith('CRM_') && k !== 'NODE_OPTIONS') env[k] = v;
-  return env;
-}
-
 interface Started {
   child: ChildProcess;
   out(): string;
@@ -166,7 +158,7 @@ async function waitPort(port: number, deadline: number): Promise<void> {
 async function start(row: Row, service: string): Promise<Started & { port: number; promPort: number }> {
   const ctx: Ctx = { port: await freePort(), dir: mkdtempSync(join(tmpdir(), 'compat-')), db };
   const promPort = await freePort();
-  const env = { ...cleanEnv(), ...fastExportEnv(receiver.endpoint, promPort), OTEL_SERVICE_NAME: service, PORT: String(ctx.port), ...row.env?.(ctx) };
+  const env = { ...scrubbedEnv(), ...fastExportEnv(receiver.endpoint, promPort), OTEL_SERVICE_NAME: service, PORT: String(ctx.port), ...row.env?.(ctx) };
   const child = spawn(process.execPath, [`--${row.preload}`, '@crm/otel-register', ...row.args(ctx)], { cwd: APPS, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));

@@ -11,6 +11,7 @@ import {
   type PushMetricExporter,
   type ResourceMetrics,
 } from '@opentelemetry/sdk-metrics';
+import { addWorkerMetrics, clusterWorkerReader, prometheusPort } from './cluster';
 import type { Config } from './config';
 import { warn } from './diagnostics';
 import { globalApi } from './global-api';
@@ -29,6 +30,7 @@ class RedactingPrometheusExporter extends PrometheusExporter {
 
   override async collect(options?: Parameters<PrometheusExporter['collect']>[0]): ReturnType<PrometheusExporter['collect']> {
     const result = await super.collect(options);
+    await addWorkerMetrics(result.resourceMetrics); // a cluster's primary serves its workers' too (cluster.ts)
     redactMetrics(this.redactor, result.resourceMetrics);
     return result;
   }
@@ -81,8 +83,11 @@ class GuardedMetricExporter implements PushMetricExporter {
 export function startMetrics(config: Config, resource: Resource, redactor: Redactor, ledger: DropLedger): MeterProvider {
   const readers: IMetricReader[] = [];
   const m = config.metrics;
-  if (m.prometheus) {
-    const { host, port } = m.prometheus;
+  const pulledByPrimary = m.prometheus && clusterWorkerReader();
+  if (pulledByPrimary) readers.push(pulledByPrimary);
+  else if (m.prometheus) {
+    const { host } = m.prometheus;
+    const port = prometheusPort(m.prometheus.port);
     readers.push(
       new RedactingPrometheusExporter(redactor, { host, port }, (error) => {
         if (error) {

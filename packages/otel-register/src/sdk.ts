@@ -1,6 +1,7 @@
 // The start-up story behind both preload entries and the programmatic API:
 // read config, build the resource, start the three signals, then the instrumentations.
 import { holdOpen, inBackground, runBatchProcessorsInBackground } from './background';
+import { flushClusterWorkers, prometheusPort, speaksForCluster, startClusterPart } from './cluster';
 import { readConfig, type Config, type RegisterOptions } from './config';
 import { installCrashHandlers } from './crash';
 import { hideInOutput, info, setupDiagLogger, warn } from './diagnostics';
@@ -60,7 +61,9 @@ export function startSdk(options: StartOptions = {}): RunningSdk | undefined {
     const providers = [traces.provider, meterProvider, logs.provider];
     let stopping: Promise<void> | undefined;
     const stop = (): Promise<void> =>
-      (stopping ??= inBackground(() => Promise.allSettled(providers.map((p) => p.shutdown()))).then(() => undefined));
+      (stopping ??= inBackground(() =>
+        Promise.allSettled([...providers.map((p) => p.shutdown()), flushClusterWorkers(config.shutdownTimeoutMillis)]),
+      ).then(() => undefined));
     // Exports do not keep the process up (background.ts); a flush someone awaits does.
     const sdk: RunningSdk = {
       config,
@@ -72,7 +75,8 @@ export function startSdk(options: StartOptions = {}): RunningSdk | undefined {
       const undelivered = (): string | undefined => undeliveredLine(ledger, { traces: traces.gate, logs: logs.gate });
       installCrashHandlers(installShutdownHooks({ stop, undelivered }, config.shutdownTimeoutMillis));
     }
-    if (!config.quiet) info(startupLine(config, serviceName));
+    startClusterPart(sdk.forceFlush);
+    if (!config.quiet && speaksForCluster()) info(startupLine(config, serviceName));
     if (['info', 'debug', 'verbose', 'all'].includes(config.logLevel) && env['OTEL_LOG_LEVEL'] !== undefined) {
       info(`instrumentations started: ${instrumentations.loaded().join(', ') || 'none'}; started on first require: ${instrumentations.waiting().join(', ')}`);
     }
@@ -103,7 +107,7 @@ export function forgetSdk(): void {
 function startupLine(c: Config, serviceName: string): string {
   const traces = c.traces.exporter === 'otlp' ? `otlp ${c.traces.otlp.protocol} ${c.traces.otlp.url}` : c.traces.exporter;
   const metrics = [
-    c.metrics.prometheus ? `prometheus http://${c.metrics.prometheus.host}:${c.metrics.prometheus.port}/metrics` : '',
+    c.metrics.prometheus ? `prometheus http://${c.metrics.prometheus.host}:${prometheusPort(c.metrics.prometheus.port)}/metrics` : '',
     c.metrics.otlp ? `otlp ${c.metrics.otlp.protocol} ${c.metrics.otlp.url}` : '',
     c.metrics.console ? 'console' : '',
   ].filter(Boolean);
