@@ -41,6 +41,9 @@ export const METRIC = {
   leadSyncDuration: 'lead_sync_duration_seconds',
   operationErrors: 'business_operation_errors_total',
   rejected: 'business_events_rejected_total',
+  authAttempts: 'auth_attempts_total',
+  permissionDenied: 'permission_denied_total',
+  auditEvents: 'audit_events_total',
 } as const;
 
 /** Histogram boundaries for deal values: the value_range edges, then larger deals. */

@@ -77,6 +77,50 @@ export interface OperationFailedInput {
   errorType?: string;
 }
 
+/** A successful sign-in. */
+export interface SignInSucceededInput {
+  /** The user: written only as a keyed hash (crm.audit.actor_hash). */
+  actorId: RecordId;
+  /** How: password, sso, oauth, saml, magic_link, api_key, mfa, passkey (else `other`). */
+  method: string;
+}
+
+/** A failed sign-in: counted in auth_attempts_total{result="failure"}; the alert AuthFailuresHigh watches it. */
+export interface SignInFailedInput {
+  /** The user tried, if known: written only as a keyed hash. */
+  actorId?: RecordId;
+  method: string;
+  /** invalid_credentials, unknown_user, locked, disabled, expired, mfa_failed, rate_limited, not_authorized (else `other`). */
+  reason: string;
+}
+
+/** Who did what to which record: the shape of the audit events. */
+export interface AuditInput {
+  /** The user who acted: written only as a keyed hash (crm.audit.actor_hash). */
+  actorId: RecordId;
+  /** lead, prospect, contact, account, opportunity, ticket, user, role, report, settings, integration, api_key (else `other`). */
+  targetType: string;
+  targetId?: RecordId;
+}
+
+export interface PermissionDeniedInput extends AuditInput {
+  /** What was refused: read, create, update, delete, export, import, admin (else `other`). */
+  action: string;
+}
+
+export interface RecordExportedInput extends AuditInput {
+  recordCount?: number;
+  /** csv, xlsx, json... (free text, scrubbed). */
+  format?: string;
+}
+
+export type RecordDeletedInput = AuditInput;
+
+export interface SettingsChangedInput extends AuditInput {
+  /** Which setting (free text, scrubbed; never its value). */
+  setting?: string;
+}
+
 /** Why an input field was rejected: the `reason` label of business_events_rejected_total. */
 export type RejectionReason =
   | 'invalid_input'
@@ -99,7 +143,13 @@ export type BusinessEventName =
   | 'crm.opportunity.stage_changed'
   | 'crm.opportunity.closed'
   | 'crm.sync.completed'
-  | 'crm.operation.failed';
+  | 'crm.operation.failed'
+  | 'crm.audit.sign_in.succeeded'
+  | 'crm.audit.sign_in.failed'
+  | 'crm.audit.permission.denied'
+  | 'crm.audit.record.exported'
+  | 'crm.audit.record.deleted'
+  | 'crm.audit.settings.changed';
 
 export type PiiPolicy = 'hash' | 'drop';
 export type CompanyPolicy = 'hash' | 'drop' | 'keep';
@@ -141,4 +191,10 @@ export interface BusinessEvents {
   opportunityClosed(input: OpportunityClosedInput): void;
   syncCompleted(input: SyncCompletedInput): void;
   operationFailed(input: OperationFailedInput): void;
+  signInSucceeded(input: SignInSucceededInput): void;
+  signInFailed(input: SignInFailedInput): void;
+  permissionDenied(input: PermissionDeniedInput): void;
+  recordExported(input: RecordExportedInput): void;
+  recordDeleted(input: RecordDeletedInput): void;
+  settingsChanged(input: SettingsChangedInput): void;
 }

@@ -1,0 +1,449 @@
+// Records any EventSpec: validate the input, then feed the three signals (metrics, span event,
+// log record). Validation never throws in default mode, whatever the input (getters and Proxy
+// traps that throw included); emission never throws in any mode.
+//
+// State of a call lives in a Call object of its own, so an event recorded from inside a log
+// processor or a warning sink during another call leaves the outer call intact.
+//
+// Hot path: metric attribute objects are cached per label combination and reused, counters add
+// to in-process cells (counter-store.ts), span events carry only ids and labels; with no SDK (and
+// strict mode off) a call returns after three global look-ups, without even validating.
+
+import { SeverityNumber, trace } from '@opentelemetry/api';
+import type { Attributes, Histogram, Logger, Span } from '@opentelemetry/api';
+import type { ResolvedConfig } from './config.js';
+import { sanitizeContext } from './context.js';
+import type { ContextValue } from './context.js';
+import type { FastCounter } from './counter-store.js';
+import { METRIC, UNKNOWN } from './defaults.js';
+import { readError, readStack } from './error-info.js';
+import type { ErrorInfo } from './error-info.js';
+import { NOOP_INSTRUMENTS, instrumentCache } from './instruments.js';
+import type { Instrument, Instruments } from './instruments.js';
+import { LabelSet, snakeCase, upperCase } from './label-set.js';
+import { LoggerCache } from './logger-cache.js';
+import { Pii } from './pii.js';
+import type { EventSpec, FieldSpec, LabelSpec, MetricSpec } from './spec.js';
+import type { RejectionReason } from './types.js';
+import {
+  checkId,
+  checkName,
+  checkNumber,
+  checkOptionalDate,
+  checkOptionalText,
+  checkOutcome,
+  describeValue,
+  isObject,
+  UNREADABLE,
+} from './validate.js';
+import type { Rejector } from './validate.js';
+import { WarnOnce } from './warnings.js';
+
+/** Longest label-like text (source, stage, currency, ...) in a log attribute. */
+const MAX_LABEL = 256;
+/** Longest value quoted in a warning or error message (after scrubbing). */
+const MAX_QUOTED = 60;
+/** Longest SDK error message repeated in a warning (after scrubbing). */
+const MAX_SDK_MESSAGE = 200;
+const ERROR_ACCEPTED = 'an Error, a string or any thrown value';
+const CONTEXT_ACCEPTED = 'a plain object of fields';
+const READ_ACCEPTED = 'a value whose getters and Proxy traps do not throw';
+const UNREADABLE_TEXT = 'could not be read (a getter or Proxy trap threw)';
+/** Radix of the attribute cache key: label indexes stay below it (allow-lists are bounded). */
+const RADIX = 4096;
+
+/** A label of a spec, bound to this engine's allow-lists. */
+interface BoundLabel {
+  readonly spec: LabelSpec;
+  /** Label values by index (a LabelSet's grow: read through `set` when there is one). */
+  readonly set: LabelSet | undefined;
+  readonly fixed: readonly string[];
+  /** Index when the input has no value. */
+  readonly missing: number;
+  /** Log text of an allow-listed value is normalized (currencies: upper case). */
+  readonly upper: boolean;
+}
+
+interface BoundMetric {
+  readonly spec: MetricSpec;
+  readonly labels: readonly number[];
+  readonly attrs: Map<number, Attributes>;
+  owner: Instruments | undefined;
+  instrument: Instrument | undefined;
+}
+
+interface Bound {
+  readonly labels: readonly BoundLabel[];
+  readonly metrics: readonly BoundMetric[];
+}
+
+function clip(text: string): string {
+  return text.length > MAX_LABEL ? text.slice(0, MAX_LABEL) : text;
+}
+
+export class Recorder {
+  readonly cfg: ResolvedConfig;
+  /** Rejections and internal errors: few keys (event x reason). */
+  readonly warnings: WarnOnce;
+  /** Unknown label values: kept apart so that a flood of them cannot hide a rejection warning. */
+  private readonly labelWarnings: WarnOnce;
+  readonly pii: Pii;
+  readonly quote = (value: string): string => this.pii.quote(value, MAX_QUOTED);
+  private readonly loggers = new LoggerCache();
+  private readonly sets: Record<'sources' | 'stages' | 'operations' | 'currencies' | 'errorTypes', LabelSet>;
+  private readonly defaultCurrencyIndex: number;
+  /** Specs bound to this engine, by spec id. */
+  private readonly bound: (Bound | undefined)[] = [];
+  readonly rejectedAttrs = new Map<string, Attributes>();
+
+  constructor(config: ResolvedConfig) {
+    this.cfg = config;
+    this.warnings = new WarnOnce(config.warn);
+    this.labelWarnings = new WarnOnce(config.warn);
+    this.pii = new Pii(config.hashKey);
+    const set = (name: string, values: readonly string[], normalize = snakeCase, grow = 0): LabelSet =>
+      new LabelSet(name, values, normalize, this.labelWarnings, this.quote, grow);
+    this.sets = {
+      sources: set('source', config.sources),
+      stages: set('stage', config.stages),
+      operations: set('operation', config.operations),
+      currencies: set('currency', config.currencies, upperCase),
+      errorTypes: set('error_type', [], (s) => s.trim(), config.maxErrorTypes),
+    };
+    this.defaultCurrencyIndex = this.sets.currencies.index(config.defaultCurrency);
+  }
+
+  /** Records one event. Never throws, except for bad input in strict mode (a TypeError). */
+  record(spec: EventSpec, input: unknown): void {
+    let ins: Instruments;
+    let span: Span | undefined;
+    let logger: Logger | undefined;
+    let logging = false;
+    try {
+      ins = instrumentCache.get();
+      const active = trace.getActiveSpan();
+      span = active !== undefined && active.isRecording() ? active : undefined;
+      logger = this.loggers.get();
+      logging = logger.enabled({ severityNumber: spec.severity, eventName: spec.name });
+    } catch (err) {
+      ins = NOOP_INSTRUMENTS;
+      span = undefined;
+      logging = false;
+      this.internalError(spec, err);
+    }
+    if (!ins.active && span === undefined && !logging && !this.cfg.strict) return;
+    new Call(this, spec, ins, span, logging ? logger : undefined).run(input);
+  }
+
+  internalError(spec: EventSpec, err: unknown): void {
+    this.warnings.warn(`internal\u0000${spec.name}`, () => {
+      let text: string;
+      try {
+        text = err instanceof Error && typeof err.message === 'string' ? this.pii.text(err.message, MAX_SDK_MESSAGE) : describeValue(err, this.quote);
+      } catch {
+        text = 'an error that cannot be read';
+      }
+      return `@crm/business-events ${spec.method}: the OpenTelemetry SDK failed while recording ${spec.name} (${text}); the call returned normally`;
+    });
+  }
+
+  /** The spec bound to this engine's allow-lists and caches (made on its first call). */
+  bind(spec: EventSpec): Bound {
+    let b = this.bound[spec.id];
+    if (b === undefined) {
+      const labels = spec.labels.map((l) => this.bindLabel(spec, l));
+      const metrics = spec.metrics.map((m) => ({ spec: m, labels: m.labels, attrs: new Map<number, Attributes>(), owner: undefined, instrument: undefined }));
+      b = { labels, metrics };
+      this.bound[spec.id] = b;
+    }
+    return b;
+  }
+
+  private bindLabel(spec: EventSpec, l: LabelSpec): BoundLabel {
+    const s = l.source;
+    switch (s.kind) {
+      case 'set':
+        return {
+          spec: l,
+          set: this.sets[s.set],
+          fixed: [],
+          missing: s.missing === 'defaultCurrency' ? this.defaultCurrencyIndex : LabelSet.UNKNOWN_INDEX,
+          upper: s.set === 'currencies',
+        };
+      case 'list':
+        return { spec: l, set: new LabelSet(`${spec.name} ${l.name}`, s.values, snakeCase, this.labelWarnings, this.quote), fixed: [], missing: LabelSet.UNKNOWN_INDEX, upper: false };
+      case 'map':
+        return { spec: l, set: undefined, fixed: [...s.values, UNKNOWN], missing: s.values.length, upper: false };
+      case 'const':
+        return { spec: l, set: undefined, fixed: [s.value], missing: 0, upper: false };
+    }
+  }
+
+  /** Metric attributes for the label indexes, cached per combination. */
+  attributes(b: Bound, m: BoundMetric, idx: readonly number[]): Attributes {
+    let key = 0;
+    for (let i = m.labels.length - 1; i >= 0; i--) key = key * RADIX + idx[m.labels[i]!]!;
+    let attrs = m.attrs.get(key);
+    if (attrs === undefined) {
+      attrs = {};
+      for (const l of m.labels) attrs[b.labels[l]!.spec.name] = labelValue(b.labels[l]!, idx[l]!);
+      m.attrs.set(key, attrs);
+    }
+    return attrs;
+  }
+}
+
+function labelValue(l: BoundLabel, index: number): string {
+  return (l.set === undefined ? l.fixed[index] : l.set.values[index]) ?? UNKNOWN;
+}
+
+/** One call in progress: the Rejector of its validation and the signals it writes to. */
+class Call implements Rejector {
+  private rejectedFields: string[] | undefined;
+
+  constructor(
+    private readonly eng: Recorder,
+    private readonly spec: EventSpec,
+    private readonly ins: Instruments,
+    private readonly span: Span | undefined,
+    private readonly logger: Logger | undefined,
+  ) {}
+
+  run(input: unknown): void {
+    const spec = this.spec;
+    if (!isObject(input)) return this.reject('input', input, 'invalid_input', spec.example);
+    const fields = spec.fields;
+    const values = new Array<unknown>(fields.length);
+    try {
+      for (let i = 0; i < fields.length; i++) {
+        const f = fields[i]!;
+        if (f.kind !== 'virtual') values[i] = input[f.key];
+      }
+    } catch {
+      // Slow path: each field read on its own (getters before the one that threw run again).
+      for (let i = 0; i < fields.length; i++) {
+        const f = fields[i]!;
+        if (f.kind === 'virtual') continue;
+        try {
+          values[i] = input[f.key];
+        } catch {
+          this.reject(f.key, undefined, 'unreadable', READ_ACCEPTED);
+          values[i] = UNREADABLE;
+        }
+      }
+    }
+    for (let i = 0; i < fields.length; i++) values[i] = this.check(fields[i]!, values[i]);
+    spec.derive?.(values, this);
+    try {
+      this.emit(values);
+    } catch (err) {
+      this.eng.internalError(spec, err);
+    }
+  }
+
+  private check(f: FieldSpec, raw: unknown): unknown {
+    switch (f.kind) {
+      case 'id':
+      case 'actor':
+        if (!f.required && (raw === undefined || raw === null)) return undefined;
+        return checkId(this, raw, f.key);
+      case 'label':
+      case 'name':
+        return checkName(this, raw, f.key, f.required, f.accepted ?? '');
+      case 'number':
+        return checkNumber(this, raw, f.key, f.rule!);
+      case 'text':
+      case 'email':
+      case 'company': {
+        const text = checkOptionalText(this, raw, f.key);
+        if (text === undefined && f.required && (raw === undefined || raw === null || raw === '')) this.reject(f.key, raw, 'missing_field', 'a non-empty string');
+        return text;
+      }
+      case 'date': {
+        const t = checkOptionalDate(this, raw, f.key);
+        if (t === undefined && f.required && (raw === undefined || raw === null)) this.reject(f.key, raw, 'missing_field', 'a valid Date or a date string such as 2026-12-31');
+        return t;
+      }
+      case 'outcome':
+        return checkOutcome(this, raw, f.key);
+      case 'error':
+        return this.checkError(raw);
+      case 'context':
+        return this.checkContext(raw);
+      case 'virtual':
+        return undefined;
+    }
+  }
+
+  private checkError(raw: unknown): ErrorInfo | undefined {
+    if (raw === undefined || raw === null) this.reject('error', raw, 'missing_field', ERROR_ACCEPTED);
+    else if (raw !== UNREADABLE) {
+      try {
+        return readError(raw, this.eng.quote);
+      } catch {
+        this.reject('error', raw, 'unreadable', ERROR_ACCEPTED);
+      }
+    }
+    return undefined;
+  }
+
+  /** Read and scrubbed whatever the signals, so that an unreadable context is counted (and thrown in strict mode) alike with or without a LoggerProvider. */
+  private checkContext(raw: unknown): Record<string, ContextValue> | undefined {
+    if (raw === undefined || raw === null || raw === UNREADABLE) return undefined;
+    if (!isObject(raw)) {
+      this.reject('context', raw, 'wrong_type', CONTEXT_ACCEPTED);
+      return undefined;
+    }
+    const context: Record<string, ContextValue> = {};
+    if (!sanitizeContext(this.eng.pii, raw, context)) this.reject('context', raw, 'unreadable', CONTEXT_ACCEPTED);
+    return context;
+  }
+
+  private emit(values: unknown[]): void {
+    const { eng, spec, ins, span, logger } = this;
+    const b = eng.bind(spec);
+    const idx = new Array<number>(b.labels.length);
+    for (let l = 0; l < b.labels.length; l++) {
+      const label = b.labels[l]!;
+      const v = values[label.spec.field];
+      if (v === undefined) idx[l] = label.missing;
+      else if (label.set !== undefined) idx[l] = label.set.index(v as string);
+      else if (label.spec.source.kind === 'map') idx[l] = (label.spec.source.index as (v: unknown) => number)(v);
+      else idx[l] = 0;
+    }
+    if (ins.active) {
+      for (const m of b.metrics) {
+        let amount = 1;
+        if (m.spec.value !== undefined) {
+          const v = values[m.spec.value] as number | undefined;
+          if (v === undefined) continue;
+          amount = m.spec.divide === undefined ? v : v / m.spec.divide;
+        }
+        if (m.owner !== ins) {
+          m.owner = ins;
+          m.instrument = ins.get(m.spec.name);
+        }
+        const attrs = eng.attributes(b, m, idx);
+        if (m.spec.kind === 'counter') (m.instrument as FastCounter).add(amount, attrs);
+        else (m.instrument as Histogram).record(amount, attrs);
+      }
+    }
+    if (span !== undefined) {
+      const attrs: Attributes = {};
+      for (const item of spec.span) {
+        if (item.how === 'label') attrs[item.attr] = labelValue(b.labels[item.label]!, idx[item.label]!);
+        else {
+          const v = values[item.field] as string | number | undefined;
+          attrs[item.attr] = item.how === 'id' && v !== undefined ? String(v) : v;
+        }
+      }
+      span.addEvent(spec.name, attrs);
+    }
+    if (logger !== undefined) this.log(logger, b, values, idx);
+  }
+
+  private log(logger: Logger, b: Bound, values: unknown[], idx: number[]): void {
+    const { eng, spec } = this;
+    const { cfg, pii } = eng;
+    const attributes: Attributes = { 'event.name': spec.name };
+    for (const item of spec.log) {
+      if (item.field === undefined) {
+        attributes[item.attr] = labelValue(b.labels[item.label!]!, idx[item.label!]!);
+        continue;
+      }
+      const v = values[item.field];
+      if (v === undefined) {
+        if (item.orDefaultCurrency) attributes[item.attr] = cfg.defaultCurrency;
+        continue;
+      }
+      const a = item.attr;
+      switch (spec.fields[item.field]!.kind) {
+        case 'id':
+          attributes[a] = String(v);
+          break;
+        case 'actor':
+          attributes[`${a}_hash`] = pii.hash(String(v));
+          break;
+        case 'label': {
+          const label = b.labels[item.label!]!;
+          const raw = label.upper ? (v as string).trim().toUpperCase() : (v as string);
+          const i = idx[item.label!]!;
+          attributes[a] = i === LabelSet.OTHER_INDEX ? pii.text(raw, MAX_LABEL) : clip(raw);
+          break;
+        }
+        case 'number':
+          attributes[a] = v as number;
+          break;
+        case 'text':
+          attributes[a] = pii.text(v as string);
+          break;
+        case 'email':
+          if (cfg.email === 'hash') attributes[`${a}_hash`] = pii.hashEmail(v as string);
+          break;
+        case 'company':
+          if (cfg.company === 'hash') attributes[`${a}_hash`] = pii.hash((v as string).trim());
+          else if (cfg.company === 'keep') attributes[a] = pii.text(v as string, MAX_LABEL);
+          break;
+        case 'date':
+          attributes[a] = new Date(v as number).toISOString();
+          break;
+        case 'error': {
+          const info = v as ErrorInfo;
+          if (info.name !== undefined) attributes['exception.type'] = pii.text(info.name, MAX_LABEL);
+          if (info.message !== undefined) attributes['exception.message'] = pii.text(info.message);
+          const stack = info.error === undefined ? undefined : readStack(info.error);
+          if (stack !== undefined) attributes['exception.stacktrace'] = pii.text(stack);
+          break;
+        }
+        case 'context':
+          Object.assign(attributes, v);
+          break;
+        default:
+          break;
+      }
+    }
+    if (this.rejectedFields !== undefined) attributes['crm.event.rejected_fields'] = this.rejectedFields;
+    const severity = spec.severity;
+    logger.emit({
+      eventName: spec.name,
+      severityNumber: severity,
+      severityText: severity === SeverityNumber.ERROR ? 'ERROR' : severity === SeverityNumber.WARN ? 'WARN' : 'INFO',
+      body: spec.body,
+      attributes,
+    });
+  }
+
+  // ---- Rejector -------------------------------------------------------------------------
+
+  reject(field: string, value: unknown, reason: RejectionReason, accepted: string, sensitive = false): void {
+    const { eng, spec } = this;
+    try {
+      const ins = this.ins;
+      if (ins.active) {
+        const key = `${spec.name}|${reason}`;
+        let attrs = eng.rejectedAttrs.get(key);
+        if (attrs === undefined) {
+          attrs = { event: spec.name, reason };
+          eng.rejectedAttrs.set(key, attrs);
+        }
+        ins.rejected.add(1, attrs);
+      }
+    } catch (err) {
+      eng.internalError(spec, err);
+    }
+    if (eng.cfg.strict) throw new TypeError(this.rejection(field, value, reason, accepted, sensitive));
+    (this.rejectedFields ??= []).push(field);
+    eng.warnings.warn(
+      `${spec.name}\u0000${reason}`,
+      () =>
+        `${this.rejection(field, value, reason, accepted, sensitive)} (reason ${reason}; recorded what was valid and counted it in ` +
+        `${METRIC.rejected}; further ${reason} rejections of ${spec.name} are not reported)`,
+    );
+  }
+
+  /** The message of a rejection: the value is scrubbed and cut (or described by type only when sensitive). */
+  private rejection(field: string, value: unknown, reason: RejectionReason, accepted: string, sensitive: boolean): string {
+    const what = reason === 'unreadable' ? UNREADABLE_TEXT : `is ${describeValue(value, this.eng.quote, sensitive)}`;
+    return `@crm/business-events ${this.spec.method}: field "${field}" ${what}; accepted: ${accepted}`;
+  }
+}

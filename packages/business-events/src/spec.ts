@@ -1,0 +1,100 @@
+// The table form of an event: what one call reads, validates, counts, puts on the span event and
+// writes on the log record. Built-in events (builtin.ts) and defineEvent() both produce an
+// EventSpec; recorder.ts records any of them through one code path.
+
+import type { SeverityNumber } from '@opentelemetry/api';
+import type { NumberRule, Rejector } from './validate.js';
+
+/** How a field is validated (validate.ts) and, by default, how it is written to the log record. */
+export type FieldKind =
+  | 'id' // a RecordId; written as a string
+  | 'actor' // a RecordId of a person; written only as a keyed hash
+  | 'label' // a label input (an allow-listed name; LabelSpec says which list)
+  | 'name' // a non-empty string that is not a label (errorType override)
+  | 'number' // a number checked by `rule`
+  | 'text' // optional free text: scrubbed and bounded
+  | 'email' // optional personal text: keyed hash or dropped (pii.email)
+  | 'company' // optional company name: hash, drop or keep (pii.company)
+  | 'date' // optional Date or date string; written as ISO 8601
+  | 'outcome' // "won" or "lost"
+  | 'error' // a thrown value (operationFailed)
+  | 'context' // a plain object of extra log fields (operationFailed)
+  | 'virtual'; // not read from the input: set by the spec's derive()
+
+export interface FieldSpec {
+  key: string;
+  kind: FieldKind;
+  required: boolean;
+  /** What is accepted, for rejection messages (label, name and number kinds). */
+  accepted?: string;
+  rule?: NumberRule;
+}
+
+/** Where a label's values come from: a configured allow-list, a spec's own list, a range or a fixed list, or a constant. */
+export type LabelSource =
+  | { kind: 'set'; set: 'sources' | 'stages' | 'operations' | 'currencies' | 'errorTypes'; missing?: 'unknown' | 'defaultCurrency' }
+  | { kind: 'list'; values: readonly string[] }
+  | { kind: 'map'; values: readonly string[]; index: (value: never) => number }
+  | { kind: 'const'; value: string };
+
+export interface LabelSpec {
+  /** The metric label name (also used in warnings); several labels may share it (constants). */
+  name: string;
+  /** Index of the field the label is read from (unused for const). */
+  field: number;
+  source: LabelSource;
+}
+
+export interface MetricSpec {
+  name: string;
+  kind: 'counter' | 'histogram';
+  /** Label indexes (into EventSpec.labels), in the order they appear. */
+  labels: readonly number[];
+  /** Field index of the value added or recorded; none: a counter adds 1. Skipped when the value is undefined. */
+  value?: number;
+  /** The value is divided by this (milliseconds to seconds). */
+  divide?: number;
+}
+
+/** A span event attribute: a field's value (ids as strings) or a label's value. */
+export type SpanItem = { attr: string; field: number; how: 'id' | 'raw' } | { attr: string; label: number; how: 'label' };
+
+/**
+ * A log attribute. `field`: written by the field's kind when the field has a value (labels through
+ * the `label` given: allow-listed values as given, others scrubbed); `label` alone: the label value,
+ * always present.
+ */
+export interface LogItem {
+  attr: string;
+  field?: number;
+  label?: number;
+  /** Written when the field has no value: the configured default currency. */
+  orDefaultCurrency?: boolean;
+}
+
+export interface EventSpec {
+  /** Index in the engine's table of compiled specs. */
+  readonly id: number;
+  readonly name: string;
+  /** The function name in messages (leadCreated, contactMerged...). */
+  readonly method: string;
+  readonly severity: SeverityNumber;
+  readonly body: string;
+  /** What a whole input should look like, for the invalid_input rejection. */
+  readonly example: string;
+  readonly fields: readonly FieldSpec[];
+  /** Cross-field rules and derived values, after the fields are validated. */
+  readonly derive?: (values: unknown[], r: Rejector) => void;
+  readonly labels: readonly LabelSpec[];
+  readonly metrics: readonly MetricSpec[];
+  readonly span: readonly SpanItem[];
+  readonly log: readonly LogItem[];
+}
+
+let nextId = 0;
+/** Event names taken (built-in and defined), so that two events never share a name. */
+export const EVENT_NAMES = new Set<string>();
+
+export function newSpecId(): number {
+  return nextId++;
+}
