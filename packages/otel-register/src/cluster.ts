@@ -38,7 +38,18 @@ export function clusterRole(env: NodeJS.ProcessEnv = process.env): Role {
   // Node removes NODE_UNIQUE_ID from a worker's environment before the preload runs: cluster knows.
   if (!(require('node:cluster') as typeof import('node:cluster').default).isWorker) return (role = { kind: 'single' });
   if (env[PRIMARY_ENV] === String(process.ppid)) return (role = { kind: 'worker' });
-  return (role = { kind: 'pm2', instance: Number(env['NODE_APP_INSTANCE']) || 0 });
+  return (role = { kind: 'pm2', instance: pm2Instance(env) });
+}
+
+/** PM2 hands its settings over as JSON in pm2_env (copied into the environment only after the preload). */
+function pm2Instance(env: NodeJS.ProcessEnv): number {
+  try {
+    const settings = JSON.parse(env['pm2_env'] ?? '{}') as Record<string, unknown>;
+    const key = typeof settings['instance_var'] === 'string' ? settings['instance_var'] : 'NODE_APP_INSTANCE';
+    return Number(settings[key] ?? env[key]) || 0;
+  } catch {
+    return Number(env['NODE_APP_INSTANCE']) || 0;
+  }
 }
 
 /** Whether this process prints the start-up line (a cluster speaks once). */
