@@ -8,7 +8,11 @@ import { isDisabled } from './disabled';
 
 if (isMainThread && !isDisabled(process.env)) {
   // Required lazily so that a disabled SDK costs nothing.
-  const { loadSdk, saveCompileCache } = require('./sdk-loader') as typeof import('./sdk-loader');
-  loadSdk().startSdk({ installSignalHandlers: true });
-  saveCompileCache();
+  const esmEntry = (require('./esm-entry') as typeof import('./esm-entry')).esmEntryUnderRequire();
+  if (esmEntry) (require('./diagnostics') as typeof import('./diagnostics')).warn(esmEntry);
+  else {
+    const { loadSdk, saveCompileCache } = require('./sdk-loader') as typeof import('./sdk-loader');
+    loadSdk().startSdk({ installSignalHandlers: true });
+    saveCompileCache();
+  }
 }
