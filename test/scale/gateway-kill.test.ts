@@ -1,0 +1,63 @@
+// A gateway SIGKILLed for 30 s under load, then restarted (stack/stop.sh --kill gateway-2;
+// stack/start.sh --profile scale gateway-2). The agent's load-balancing exporter keeps routing
+// gateway-2's trace ids to gateway-2 (static resolver: the ring does not change) and holds them
+// in its in-memory queue until it is back, so no trace moves to the other gateway.
+// What a SIGKILL can lose: the traces the killed gateway had accepted but not yet decided on
+// (tail sampling holds them in memory for decision_wait = 5 s). So: every error trace outside
+// that window is complete in Jaeger; the ones inside it are counted, reported, and must be
+// either complete or absent (never partial); no trace is split between gateways; the agent
+// refused nothing and its queue never overflowed.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { port, waitFor } from '../support/backends.ts';
+import { figure, loadGenerator, mapLimit, newRun, scrapeSum, sleep, SPANS_PER_TRACE, stackScript, stored } from './tiered.ts';
+
+const DECISION_WAIT_MS = 5000; // TAIL_SAMPLING_DECISION_WAIT default
+const AGENT_TELEMETRY = [port('COLLECTOR_TELEMETRY_PORT')];
+
+test('gateway-2 killed for 30 s under load: every error trace outside the decision window complete, none split, nothing refused', { timeout: 420_000 }, async () => {
+  const run = newRun();
+  const enqueueFailedBefore = await scrapeSum(AGENT_TELEMETRY, 'otelcol_exporter_enqueue_failed_spans', {});
+  const load = loadGenerator(run, ['error', 'ordinary'], 20);
+  await sleep(10_000);
+  const killedAt = Date.now();
+  await stackScript('stop.sh', '--kill', 'gateway-2');
+  await sleep(30_000);
+  const restartAt = Date.now();
+  await stackScript('start.sh', '--profile', 'scale', 'gateway-2');
+  const restartedAt = Date.now();
+  await sleep(15_000);
+  await load.stop();
+
+  assert.deepEqual(load.failures, [], 'the agent accepted every span while a gateway was down');
+  const errors = load.sent.filter((t) => t.kind === 'error');
+  // At risk: started within decision_wait (+1 s for batching) before the kill; the killed gateway
+  // may have held them undecided.
+  const atRisk = (t: (typeof errors)[number]): boolean => t.startedAt >= killedAt - DECISION_WAIT_MS - 1000 && t.startedAt < killedAt;
+  const mustKeep = errors.filter((t) => !atRisk(t));
+  const during = errors.filter((t) => t.startedAt >= killedAt && t.startedAt < restartedAt).length;
+
+  await waitFor(async () => {
+    const s = await mapLimit(mustKeep, 8, stored);
+    const missing = s.filter((x) => x.spans !== SPANS_PER_TRACE).length;
+    return missing === 0;
+  }, { what: `all ${mustKeep.length} error traces outside the kill window complete in Jaeger`, timeoutMs: 120_000, intervalMs: 5000 });
+  await sleep(3000);
+
+  const all = await mapLimit(load.sent, 8, stored);
+  const partial = load.sent.filter((_, i) => all[i]!.spans !== 0 && all[i]!.spans !== SPANS_PER_TRACE);
+  assert.deepEqual(partial.map((t) => `${t.kind} ${t.traceId}`), [], 'traces kept only in part');
+  const split = load.sent.filter((_, i) => all[i]!.gateways.size > 1);
+  assert.deepEqual(split.map((t) => t.traceId), [], 'traces whose spans went through more than one gateway');
+  const atRiskErrors = errors.filter(atRisk);
+  const lost = atRiskErrors.filter((t) => all[load.sent.indexOf(t)]!.spans === 0).length;
+
+  const enqueueFailed = (await scrapeSum(AGENT_TELEMETRY, 'otelcol_exporter_enqueue_failed_spans', {})) - enqueueFailedBefore;
+  assert.equal(enqueueFailed, 0, 'the agent refused no span for a full queue (queue bound not reached)');
+  figure('gateway_kill', {
+    traces_sent: load.sent.length, error_traces: errors.length, error_traces_sent_while_down: during,
+    error_traces_outside_window_complete: mustKeep.length, in_window: atRiskErrors.length, in_window_lost: lost,
+    down_s: Math.round((restartAt - killedAt) / 1000), restart_s: Math.round((restartedAt - restartAt) / 1000),
+  });
+  assert.ok(during > 100, `load kept running while the gateway was down (${during} error traces)`);
+});

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# The tiered-profile fault tests as their own stage: starts `stack/start.sh --profile scale`
+# (fails if the default stack is running), runs test/scale/*.test.ts one file at a time, stops
+# the profile (KEEP_STACK=1 keeps it), and writes the SCALE-FIGURE lines the tests print to
+# .stack/scale-figures.txt (the figures of docs/RELIABILITY.md).
+#   bash test/scale/run.sh              all files
+#   bash test/scale/run.sh FILE...      only those
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+files=("$@")
+[[ ${#files[@]} -gt 0 ]] || files=(test/scale/*.test.ts)
+bash stack/start.sh --profile scale
+status=0
+node --import tsx --test --test-concurrency=1 --test-reporter=spec "${files[@]}" | tee .stack/scale-test.log || status=$?
+grep -ho 'SCALE-FIGURE .*' .stack/scale-test.log > .stack/scale-figures.txt || true
+[[ -n "${KEEP_STACK:-}" ]] || bash stack/stop.sh
+exit "$status"
