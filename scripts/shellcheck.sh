@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# shellcheck over every shell script in the repository (part of `npm run lint`): the tracked *.sh
+# Runs shellcheck over every shell script in the repository (part of `npm run lint`): the tracked *.sh
 # files and the tracked files whose first line is a bash or sh shebang. Settings: .shellcheckrc.
 set -euo pipefail
 cd "$(dirname "$0")/.."
