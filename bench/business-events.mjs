@@ -1,14 +1,21 @@
 #!/usr/bin/env node
 // Cost per call of @crm/business-events, in one process, next to a prom-client counter.inc()
 // as the CRM seeds use it. Not a test: prints a markdown table.
-//   npx tsc -p packages/business-events/tsconfig.json && node bench/business-events.mjs [--quick]
+//   npx tsc -p packages/business-events/tsconfig.json && node bench/business-events.mjs [--quick] [--baseline=REV]
+// --baseline=REV also measures leadCreated and opportunityCreated of the package at that git
+// revision (its src bundled with esbuild), in the same process and phases: compare the ratios.
 // Phases (in this order, because OTel globals can be registered but not swapped back):
 //   1. prom-client: leadsCreated.inc({ source }) on its own registry
 //   2. ours with no SDK registered (the no-op path)
 //   3. ours with an SDK MeterProvider and a recording span active, no LoggerProvider:
 //      the metric + span-event part of each call
 //   4. ours with a LoggerProvider too (a processor that drops records): the full call
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
 import { performance } from 'node:perf_hooks';
 import { context, logs, metrics, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
@@ -16,9 +23,11 @@ import { AggregationTemporality, InMemoryMetricExporter, MeterProvider, Periodic
 import { TracerProvider } from '@opentelemetry/sdk-trace';
 import { LoggerProvider } from '@opentelemetry/sdk-logs';
 import promClient from 'prom-client';
-import { createBusinessEvents } from '../packages/business-events/dist/index.js';
+import { createBusinessEvents, defineEvent } from '../packages/business-events/dist/index.js';
 
 const quick = process.argv.includes('--quick');
+const baselineRev = process.argv.find((a) => a.startsWith('--baseline='))?.slice('--baseline='.length);
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const ITERATIONS = quick ? 2_000 : 500_000;
 const ROUNDS = quick ? 1 : 5;
 const EVENTS_PER_SPAN = 10_000; // a new span every N calls, so events do not pile up on one span
@@ -68,13 +77,38 @@ const promLeads = new promClient.Counter({ name: 'leads_created_total', help: 'T
 const promBaseline = measure((i) => promLeads.inc({ source: leads[i & 1023].source }));
 rows.push(['prom-client `counter.inc({ source })` (seeds)', promBaseline]);
 
+/** The package's src at a git revision, bundled (its dependencies stay the installed ones). */
+async function loadBaseline(rev) {
+  const dir = join(ROOT, 'packages', 'business-events', '.bench-baseline');
+  rmSync(dir, { recursive: true, force: true });
+  const files = execFileSync('git', ['ls-tree', '--name-only', rev, 'packages/business-events/src/'], { cwd: ROOT, encoding: 'utf8' }).split('\n').filter(Boolean);
+  for (const file of files) {
+    mkdirSync(join(dir, 'src'), { recursive: true });
+    writeFileSync(join(dir, 'src', file.split('/').pop()), execFileSync('git', ['show', `${rev}:${file}`], { cwd: ROOT, encoding: 'utf8' }));
+  }
+  const outfile = join(dir, 'index.mjs');
+  await build({ entryPoints: [join(dir, 'src', 'index.ts')], bundle: true, platform: 'node', format: 'esm', outfile, external: ['@opentelemetry/api', '@crm/redact'], logLevel: 'warning' });
+  try {
+    return await import(pathToFileURL(outfile).href);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 const ev = createBusinessEvents({ env: {}, onWarning: () => {} });
 const lead = (i) => ev.leadCreated(leads[i & 1023]);
 const opportunity = (i) => ev.opportunityCreated(opportunities[i & 1023]);
+// A team's event of one counter and one label (issue 13: within 10 % of leadCreated).
+const contactMerged = defineEvent({ name: 'bench.contact.merged', counter: 'bench_contacts_merged_total', labels: { source: SOURCES }, fields: { id: 'id' } });
+const defined = (i) => contactMerged(leads[i & 1023]);
+const old = baselineRev ? (await loadBaseline(baselineRev)).createBusinessEvents({ env: {}, onWarning: () => {} }) : undefined;
+const oldLead = (i) => old.leadCreated(leads[i & 1023]);
+const oldOpportunity = (i) => old.opportunityCreated(opportunities[i & 1023]);
 
 // 2. no SDK
 rows.push(['leadCreated, no SDK', measure(lead)]);
 rows.push(['opportunityCreated, no SDK', measure(opportunity)]);
+rows.push(['defineEvent event (1 counter, 1 label), no SDK', measure(defined)]);
 
 // 3. SDK metrics + recording span (context.with is needed to make the span active; measured alone too)
 context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
@@ -99,11 +133,21 @@ const leadMetricSpan = measure(inSpans(lead)) - activation;
 const oppMetricSpan = measure(inSpans(opportunity)) - activation;
 rows.push(['leadCreated, SDK: metric + span event', leadMetricSpan]);
 rows.push(['opportunityCreated, SDK: metrics + span event', oppMetricSpan]);
+rows.push(['defineEvent event (1 counter, 1 label), SDK: metric + span event', measure(inSpans(defined)) - activation]);
+if (old) {
+  rows.push([`leadCreated at ${baselineRev}, SDK: metric + span event`, measure(inSpans(oldLead)) - activation]);
+  rows.push([`opportunityCreated at ${baselineRev}, SDK: metrics + span event`, measure(inSpans(oldOpportunity)) - activation]);
+}
 
 // 4. full call: a LoggerProvider whose processor drops the records
 logs.setGlobalLoggerProvider(new LoggerProvider({ processors: [{ onEmit() {}, forceFlush: async () => {}, shutdown: async () => {} }] }));
 rows.push(['leadCreated, SDK: full call (metric + span event + log record)', measure(inSpans(lead)) - activation]);
 rows.push(['opportunityCreated, SDK: full call', measure(inSpans(opportunity)) - activation]);
+rows.push(['defineEvent event (1 counter, 1 label), SDK: full call', measure(inSpans(defined)) - activation]);
+if (old) {
+  rows.push([`leadCreated at ${baselineRev}, SDK: full call`, measure(inSpans(oldLead)) - activation]);
+  rows.push([`opportunityCreated at ${baselineRev}, SDK: full call`, measure(inSpans(oldOpportunity)) - activation]);
+}
 
 const check = await reader.collect();
 const recorded = check.resourceMetrics.scopeMetrics.flatMap((s) => s.metrics).some((m) => m.descriptor.name === 'leads_created_total');

@@ -29,6 +29,7 @@ export class LabelSet {
    * @param allowed the allow-list (normalized with `normalize`)
    * @param quote renders an input for a warning (the engine's scrubbing, a cut, quotes)
    * @param growUpTo when > 0, unknown values are admitted until the set holds this many (error types)
+   * @param where where the allow-list is set, for the warning
    */
   constructor(
     private readonly dimension: string,
@@ -37,6 +38,7 @@ export class LabelSet {
     private readonly warnings: WarnOnce,
     private readonly quote: (raw: string) => string,
     private readonly growUpTo = 0,
+    private readonly where = `${dimension} allow-list with configure()`,
   ) {
     for (const value of allowed) this.add(normalize(value));
   }
@@ -71,7 +73,7 @@ export class LabelSet {
             `@crm/business-events: ${this.dimension} ${this.quote(raw)} is not in the allow-list; recorded as "${OTHER}" ` +
             (this.growUpTo > 0
               ? `(more than ${this.growUpTo} distinct values, or not a plain identifier)`
-              : `(add it to the ${this.dimension} allow-list with configure() to keep it)`),
+              : `(add it to the ${this.where} to keep it)`),
         );
       }
     }

@@ -171,7 +171,13 @@ export class Recorder {
           upper: s.set === 'currencies',
         };
       case 'list':
-        return { spec: l, set: new LabelSet(`${spec.name} ${l.name}`, s.values, snakeCase, this.labelWarnings, this.quote), fixed: [], missing: LabelSet.UNKNOWN_INDEX, upper: false };
+        return {
+          spec: l,
+          set: new LabelSet(`${spec.name} ${l.name}`, s.values, snakeCase, this.labelWarnings, this.quote, 0, "allow-list of the label in the event's definition"),
+          fixed: [],
+          missing: LabelSet.UNKNOWN_INDEX,
+          upper: false,
+        };
       case 'map':
         return { spec: l, set: undefined, fixed: [...s.values, UNKNOWN], missing: s.values.length, upper: false };
       case 'const':
