@@ -54,8 +54,10 @@ interface Row {
   insteadOfStartup?: RegExp;
   /** Prometheus ports serving the app's metrics, from the configured one (PM2: one per instance). */
   metricsPorts?(promPort: number): number[];
-  /** Why a check cannot pass for an upstream reason (shown in the table). */
+  /** Why a check does not apply (shown in the table). */
   explained?: string;
+  /** Problems an upstream defect causes: listed as explained, not failed, while they still occur. */
+  upstream?: { problems: RegExp; why: string };
 }
 
 const json = (ctx: Ctx): string => {
@@ -81,6 +83,11 @@ const ROWS: Row[] = [
       { path: '/leads', status: 200, route: '/leads' },
     ],
     exit: SIGNALS,
+    upstream: {
+      problems: /http\.route undefined/,
+      why:
+        "the server span has no http.route (its Express spans have it): json-server renders in a middleware after the route's handler, and instrumentation-express lets that middleware overwrite the route (open-telemetry/opentelemetry-js-contrib#2884, open)",
+    },
   },
   {
     name: 'json-server 1.0 beta (ESM, tinyhttp)',
@@ -95,7 +102,18 @@ const ROWS: Row[] = [
   },
   { name: 'Fastify 5', preload: 'require', args: () => ['fastify.js'], ready: /READY/, requests: leadRoutes(), exit: SIGNALS },
   { name: 'Koa 3 + @koa/router', preload: 'require', args: () => ['koa.js'], ready: /READY/, requests: leadRoutes(), exit: SIGNALS },
-  { name: 'NestJS 12 (starter app)', preload: 'require', args: () => ['nest.js'], ready: /READY/, requests: leadRoutes(), exit: SIGNALS },
+  {
+    name: 'NestJS 12 (starter app)',
+    // NestJS 12 ships as ES modules: its `import express` passes no require hook, so --require leaves
+    // Express (and the routes) uninstrumented; --import instruments it.
+    preload: 'import',
+    args: () => ['nest.js'],
+    ready: /READY/,
+    requests: leadRoutes(),
+    exit: SIGNALS,
+    explained:
+      'NestJS 12 is ES modules: start it with --import (under --require its Express is not instrumented, no routes); no Nest spans of its own: instrumentation-nestjs-core supports NestJS < 12 in auto-instrumentations-node 0.82.0 (NestJS 12 support: open-telemetry/opentelemetry-js-contrib#3733)',
+  },
   {
     name: 'Express 5 + pg + ioredis',
     preload: 'require',
@@ -155,6 +173,8 @@ interface Result {
   SIGTERM: string;
   SIGINT: string;
   problems: string[];
+  /** Problems of an upstream defect (row.upstream). */
+  upstream: string[];
 }
 
 let receiver: OtlpReceiver;
@@ -312,8 +332,12 @@ for (const row of ROWS) {
         int = await stopWith(again, 'SIGINT');
         if (int.code !== row.exit.SIGINT) problems.push(`SIGINT: exit ${describeExit(int)}, expected ${row.exit.SIGINT}`);
       }
+      const upstream = row.upstream ? problems.filter((p) => row.upstream!.problems.test(p)) : [];
+      if (row.upstream && upstream.length === 0) problems.push(`the upstream defect no longer shows (${row.upstream.why}): update the row`);
+      problems.splice(0, problems.length, ...problems.filter((p) => !upstream.includes(p)));
       results.push({
         row,
+        upstream,
         works: statuses.join(' ') || 'ran',
         startupLines,
         routes: want.length ? [...new Set(routes.map((s) => String(s?.attributes['http.route'] ?? s?.name ?? '-')))].join(', ') : 'n/a',
@@ -358,7 +382,7 @@ function writeReport(): void {
     '| App | Preload | Requests | Start-up lines | Routes | DB spans under the request | /metrics | SIGTERM | SIGINT | Result |',
     '|---|---|---|---|---|---|---|---|---|---|',
     ...results.map((r) =>
-      `| ${[r.row.name, `--${r.row.preload}`, r.works, r.startupLines, r.routes, r.children, r.metrics, r.SIGTERM, r.SIGINT, r.problems.length ? `FAIL: ${r.problems.join('; ')}` : r.row.explained ? `ok; ${r.row.explained}` : 'ok'].map(cell).join(' | ')} |`,
+      `| ${[r.row.name, `--${r.row.preload}`, r.works, r.startupLines, r.routes, r.children, r.metrics, r.SIGTERM, r.SIGINT, r.problems.length ? `FAIL: ${r.problems.join('; ')}` : r.upstream.length ? `explained: ${r.row.upstream!.why}` : r.row.explained ? `ok; ${r.row.explained}` : 'ok'].map(cell).join(' | ')} |`,
     ),
     '',
   ];
