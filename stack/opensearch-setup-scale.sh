@@ -10,7 +10,6 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 require_cmd curl "to call the OpenSearch REST API"
-require_cmd jq "to derive the one-replica index templates from otel-collector/opensearch/"
 dir="$STACK_REPO/otel-collector/opensearch"
 base="http://127.0.0.1:$OPENSEARCH_PORT"
 replicas="${CRM_SCALE_LOG_REPLICAS:-1}"
@@ -31,18 +30,19 @@ put() {
 }
 
 for family in crm-app-logs crm-business-events; do
+  file="$dir/index-template-$family.json"
   # An index template's own settings override those of the component templates it is made of.
-  put "_index_template/$family" "$(jq --argjson r "$replicas" \
-    '.template.settings["index.number_of_replicas"] = $r | ._meta.profile = "scale: \($r) replica(s), stack/opensearch-setup-scale.sh"' \
-    "$dir/index-template-$family.json")"
+  # Added as a last member (sed, not jq: the OpenSearch image that runs this in compose has no jq).
+  grep -q '"template"' "$file" && die "$file has its own \"template\" now: merge the replica setting into it here instead of appending one"
+  put "_index_template/$family" "$(sed '$ s/}[[:space:]]*$/, "template": { "settings": { "index.number_of_replicas": '"$replicas"' } } }/' "$file")"
 done
 
 if curl -sS "$base/_cat/plugins?h=component" | grep -qx 'opensearch-index-management'; then
   policy=_plugins/_ism/policies/crm-jaeger-retention
   # Updating an existing ISM policy needs its current sequence number and primary term.
   current="$(curl -sS "$base/$policy" || true)"
-  seq="$(printf '%s' "$current" | jq -r '._seq_no // empty' 2>/dev/null || true)"
-  term="$(printf '%s' "$current" | jq -r '._primary_term // empty' 2>/dev/null || true)"
+  seq="$(printf '%s' "$current" | sed -n 's/.*"_seq_no":\([0-9]*\).*/\1/p')"
+  term="$(printf '%s' "$current" | sed -n 's/.*"_primary_term":\([0-9]*\).*/\1/p')"
   [[ -n "$seq" && -n "$term" ]] && policy+="?if_seq_no=$seq&if_primary_term=$term"
   put "$policy" "$(cat "$STACK_REPO/otel-collector/tiered/ism-policy-crm-jaeger-retention.json")"
 else

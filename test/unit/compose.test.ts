@@ -10,21 +10,13 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { REPO, stackEnv } from '@crm/test-kit';
 
-const REPO = new URL('../..', import.meta.url).pathname;
 const read = (rel: string): string => readFileSync(join(REPO, rel), 'utf8');
 
 // ---------- stack/stack.env and compose-style interpolation ----------
 
-function readEnv(): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const line of read('stack/stack.env').split('\n')) {
-    const m = /^\s*([A-Z0-9_]+)=(.*)$/.exec(line);
-    if (m) env[m[1]!] = m[2]!.trim();
-  }
-  return env;
-}
-const ENV = readEnv();
+const ENV = stackEnv();
 
 /** Variables a user may set in the shell, not in stack/stack.env (all optional). */
 const USER_VARS = new Set([
@@ -81,6 +73,7 @@ interface Service {
   ports?: string[];
   healthcheck?: { test: string | string[] };
   network_mode?: string;
+  profiles?: string[];
 }
 interface Compose { services: Record<string, Service>; volumes?: Record<string, unknown> }
 interface Root { name?: string; include?: Array<{ path: string; project_directory?: string; env_file?: string }>; services?: unknown }
@@ -453,10 +446,8 @@ function composeConfig(shell: Record<string, string> = {}): LoadedProject {
   return JSON.parse(out.toString()) as LoadedProject;
 }
 
-test('compose\'s loader resolves `docker compose up` as typed: no flag, an empty shell, every pin and port from stack/stack.env', () => {
-  const p = composeConfig();
-  assert.equal(p.name, 'crm-otel-kit');
-  assert.deepEqual(Object.keys(p.services).sort(), Object.keys(compose.services).sort());
+/** What compose resolved: no variable left, image tags = pins, ports on loopback, bind mounts in the repository. */
+function assertResolved(p: LoadedProject): void {
   for (const [name, s] of Object.entries(p.services)) {
     // (volume-init's shell script has shell expansions of its own: ${list:+...})
     assert.doesNotMatch(JSON.stringify({ ...s, command: name === 'volume-init' ? [] : s.command }), /\$\{/, `${name}: a variable left unresolved`);
@@ -475,6 +466,14 @@ test('compose\'s loader resolves `docker compose up` as typed: no flag, an empty
       }
     }
   }
+}
+
+test('compose\'s loader resolves `docker compose up` as typed: no flag, an empty shell, every pin and port from stack/stack.env', () => {
+  const p = composeConfig();
+  assert.equal(p.name, 'crm-otel-kit');
+  // Without --profile: exactly the services that belong to no profile (profile scale adds its own).
+  assert.deepEqual(Object.keys(p.services).sort(), services.filter(([, s]) => !s.profiles).map(([n]) => n).sort());
+  assertResolved(p);
   const prom = p.services['prometheus']!;
   assert.ok(prom.command?.includes(`--storage.tsdb.retention.time=${ENV['PROMETHEUS_RETENTION']}`), JSON.stringify(prom.command));
   assert.ok(prom.command?.includes(`--web.listen-address=0.0.0.0:${ENV['PROMETHEUS_PORT']}`));
@@ -509,5 +508,82 @@ test('compose\'s loader stops, naming the pins, when stack/stack.env is not what
     );
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+// ---------- profile `scale`: the tiered layout (docs/SCALING.md) ----------
+
+const SCALE_SERVICES = ['volume-init-scale', 'opensearch-scale-1', 'opensearch-scale-2', 'opensearch-scale-setup', 'jaeger-scale', 'gateway-1', 'gateway-2', 'agent'];
+
+/** The container paths of a service's read-only bind mounts, by repository file. */
+function mounts(s: Service): Map<string, string> {
+  return new Map((s.volumes ?? []).filter((v) => v.startsWith('./')).map((v) => [v.split(':')[0]!.slice(2), v.split(':')[1]!]));
+}
+
+test('profile scale: its services and only those carry the profile; `--profile scale` resolves them all', () => {
+  assert.deepEqual(services.filter(([, s]) => s.profiles).map(([n]) => n).sort(), [...SCALE_SERVICES].sort());
+  for (const name of SCALE_SERVICES) assert.deepEqual(svc(name).profiles, ['scale'], `${name} belongs to profile scale`);
+  const p = composeConfig({ COMPOSE_PROFILES: 'scale' });
+  assert.deepEqual(Object.keys(p.services).sort(), Object.keys(compose.services).sort());
+  assertResolved(p);
+});
+
+test('profile scale: agent = config.yaml + tiered/agent.yaml, sending to both gateways by service name', () => {
+  const p = composeConfig({ COMPOSE_PROFILES: 'scale' });
+  const agent = svc('agent');
+  const m = mounts(agent);
+  assert.deepEqual(agent.command, [`--config=${m.get('otel-collector/config.yaml')}`, `--config=${m.get('otel-collector/tiered/agent.yaml')}`]);
+  const agentYaml = read('otel-collector/tiered/agent.yaml');
+  const gatewayGrpc = ENV['COLLECTOR_OTLP_GRPC_PORT'];
+  for (const n of [1, 2]) {
+    assert.ok(agentYaml.includes(`\${env:GATEWAY_${n}_ENDPOINT`), `agent.yaml routes to GATEWAY_${n}_ENDPOINT`);
+    assert.equal(p.services['agent']!.environment?.[`GATEWAY_${n}_ENDPOINT`], `gateway-${n}:${gatewayGrpc}`);
+    assert.equal(p.services[`gateway-${n}`]!.environment?.['COLLECTOR_OTLP_GRPC_PORT'], gatewayGrpc, `gateway-${n} listens where the agent sends`);
+  }
+  // Published: the agent's OTLP inputs, on their own ports (the default collector keeps its own).
+  assert.deepEqual(agent.ports, ['127.0.0.1:${SCALE_AGENT_OTLP_GRPC_PORT}:${SCALE_AGENT_OTLP_GRPC_PORT}', '127.0.0.1:${SCALE_AGENT_OTLP_HTTP_PORT}:${SCALE_AGENT_OTLP_HTTP_PORT}']);
+  assert.equal(agent.environment?.['COLLECTOR_OTLP_GRPC_PORT'], '${SCALE_AGENT_OTLP_GRPC_PORT}');
+  assert.equal(agent.environment?.['COLLECTOR_OTLP_HTTP_PORT'], '${SCALE_AGENT_OTLP_HTTP_PORT}');
+  assert.equal(agent.environment?.['OPENSEARCH_HOST'], 'opensearch-scale-1', 'logs go to the cluster');
+});
+
+test('profile scale: gateways = config.yaml + tiered/gateway.yaml, named, each with its own queue volume, sending to jaeger-scale', () => {
+  const volumes = new Set<string>();
+  for (const n of [1, 2]) {
+    const g = svc(`gateway-${n}`);
+    const m = mounts(g);
+    assert.deepEqual(g.command, [`--config=${m.get('otel-collector/config.yaml')}`, `--config=${m.get('otel-collector/tiered/gateway.yaml')}`]);
+    assert.equal(g.environment?.['GATEWAY_NAME'], `gateway-${n}`);
+    assert.equal(g.environment?.['JAEGER_HOST'], 'jaeger-scale');
+    assert.equal(g.environment?.['COLLECTOR_LISTEN_HOST'], '0.0.0.0');
+    for (const v of g.volumes ?? []) if (!v.startsWith('./')) volumes.add(v.split(':')[0]!);
+  }
+  assert.deepEqual([...volumes].sort(), ['gateway-1-data', 'gateway-2-data']);
+});
+
+test('profile scale: Jaeger on the two-node cluster; node 1 the only cluster manager; Prometheus scrapes every collector', () => {
+  const j = svc('jaeger-scale');
+  const m = mounts(j);
+  assert.deepEqual(j.command, [`--config=${m.get('otel-collector/jaeger/config.yaml')}`, `--config=${m.get('otel-collector/jaeger/opensearch.yaml')}`]);
+  assert.equal(j.environment?.['JAEGER_OPENSEARCH_URL_1'], 'http://opensearch-scale-1:${OPENSEARCH_PORT}');
+  assert.equal(j.environment?.['JAEGER_OPENSEARCH_URL_2'], 'http://opensearch-scale-2:${OPENSEARCH_PORT}');
+  assert.equal(j.environment?.['JAEGER_UI_PORT'], '${SCALE_JAEGER_UI_PORT}');
+  const [n1, n2] = [svc('opensearch-scale-1').environment!, svc('opensearch-scale-2').environment!];
+  for (const key of ['cluster.name', 'discovery.seed_hosts', 'cluster.initial_cluster_manager_nodes', 'http.port']) {
+    assert.equal(n1[key], n2[key], `both nodes share ${key}`);
+  }
+  assert.equal(n1['discovery.seed_hosts'], 'opensearch-scale-1,opensearch-scale-2');
+  assert.equal(n1['cluster.initial_cluster_manager_nodes'], 'opensearch-scale-1');
+  assert.match(String(n1['node.roles']), /cluster_manager/);
+  assert.doesNotMatch(String(n2['node.roles']), /cluster_manager/);
+  assert.equal(n1['node.name'], 'opensearch-scale-1');
+  assert.equal(n2['node.name'], 'opensearch-scale-2');
+  const setup = svc('opensearch-scale-setup');
+  assert.equal(setup.network_mode, 'service:opensearch-scale-1');
+  assert.match(String(setup.entrypoint), /opensearch-setup\.sh && bash \/kit\/stack\/opensearch-setup-scale\.sh/);
+  const init = (svc('volume-init-scale').command as string[]).join('\n');
+  for (const host of ['collector', 'agent', 'gateway-1', 'gateway-2']) {
+    assert.ok(init.includes(`"${host}:\${COLLECTOR_TELEMETRY_PORT}"`), `Prometheus scrapes ${host}'s telemetry`);
+    assert.ok(init.includes(`"${host}:\${COLLECTOR_PROMETHEUS_EXPORTER_PORT}"`), `Prometheus scrapes ${host}'s exporter`);
   }
 });

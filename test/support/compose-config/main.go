@@ -5,7 +5,8 @@
 //
 //	compose-config <compose file> <working directory>
 //
-// The environment is the process's own (the test passes an empty one, as a new user's shell).
+// The environment is the process's own (the test passes an empty one, as a new user's shell);
+// COMPOSE_PROFILES=scale in it loads what `docker compose --profile scale` does.
 package main
 
 import (
@@ -23,7 +24,7 @@ func main() {
 		os.Exit(2)
 	}
 	opts, err := cli.NewProjectOptions([]string{os.Args[1]},
-		cli.WithWorkingDirectory(os.Args[2]), cli.WithOsEnv, cli.WithDotEnv)
+		cli.WithWorkingDirectory(os.Args[2]), cli.WithOsEnv, cli.WithDotEnv, cli.WithDefaultProfiles())
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
