@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // Runs the test suites with node's test runner (TypeScript through tsx).
 //   node scripts/run-tests.mjs            unit, integration, then e2e on the local stack
-//   node scripts/run-tests.mjs unit|integration|e2e
-// The e2e suite starts the local stack (stack/start.sh) and stops it afterwards.
+//   node scripts/run-tests.mjs unit|integration|e2e|compat
+// The e2e suite starts the local stack (stack/start.sh) and stops it afterwards. The compat suite
+// (real third-party apps, not in the default run: .ci/run runs it last) first installs what it
+// runs (test/compat/setup.sh: a no-op once installed).
 import { spawnSync } from 'node:child_process';
 import { readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -30,6 +32,11 @@ for (const suite of suites) {
     continue;
   }
   console.log(`\n=== ${suite}: ${list.length} files`);
+  if (suite === 'compat' && run('bash', ['test/compat/setup.sh']) !== 0) {
+    console.error('the compat apps or databases could not be installed (test/compat/setup.sh)');
+    failed++;
+    continue;
+  }
   if (suite === 'e2e' && run('bash', ['stack/start.sh']) !== 0) {
     console.error('the local stack did not start: see .stack/logs/');
     failed++;

@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fastExportEnv, freePort, OtlpReceiver, parsePrometheusText, REPO, scrubbedEnv, type ReceivedSpan } from '@crm/test-kit';
@@ -198,6 +198,17 @@ interface Started {
   exited: Promise<{ code: number | null; signal: string | null; at: number }>;
 }
 
+/** A free port whose next one is free too (PM2's second instance serves port + 1). */
+async function freePortBefore(candidate: number): Promise<number> {
+  for (let port = candidate; ; port = await freePort()) {
+    const nextFree = await new Promise<boolean>((resolve) => {
+      const s = createServer().once('error', () => resolve(false));
+      s.listen(port + 1, '127.0.0.1', () => s.close(() => resolve(true)));
+    });
+    if (nextFree) return port;
+  }
+}
+
 async function waitPort(port: number, deadline: number): Promise<void> {
   while (Date.now() < deadline) {
     const ok = await new Promise<boolean>((resolve) => {
@@ -214,7 +225,7 @@ async function waitPort(port: number, deadline: number): Promise<void> {
 
 async function start(row: Row, service: string): Promise<Started & { port: number; promPort: number }> {
   const ctx: Ctx = { port: await freePort(), dir: mkdtempSync(join(tmpdir(), 'compat-')), db };
-  const promPort = await freePort();
+  const promPort = row.metricsPorts ? await freePortBefore(await freePort()) : await freePort();
   const env = { ...scrubbedEnv(), ...fastExportEnv(receiver.endpoint, promPort), OTEL_SERVICE_NAME: service, PORT: String(ctx.port), ...row.env?.(ctx) };
   const preload = row.preload === 'in-config' ? [] : [`--${row.preload}`, '@crm/otel-register'];
   const child = spawn(process.execPath, [...preload, ...row.args(ctx)], { cwd: APPS, env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -376,13 +387,13 @@ function writeReport(): void {
   const lines = [
     '# Compatibility: real apps under the preload',
     '',
-    'Written by `test/compat/compat.test.ts` (run by `npm test`; alone: `bash test/compat/setup.sh && node scripts/run-tests.mjs compat`).',
+    'Written by `test/compat/compat.test.ts`, run by `.ci/run` after the other suites (alone: `node scripts/run-tests.mjs compat`; what each column checks: test/compat/README.md).',
     `Last run: ${new Date().toISOString()}, Node ${process.version}. Versions: test/compat/apps/package.json.`,
     '',
     '| App | Preload | Requests | Start-up lines | Routes | DB spans under the request | /metrics | SIGTERM | SIGINT | Result |',
     '|---|---|---|---|---|---|---|---|---|---|',
     ...results.map((r) =>
-      `| ${[r.row.name, `--${r.row.preload}`, r.works, r.startupLines, r.routes, r.children, r.metrics, r.SIGTERM, r.SIGINT, r.problems.length ? `FAIL: ${r.problems.join('; ')}` : r.upstream.length ? `explained: ${r.row.upstream!.why}` : r.row.explained ? `ok; ${r.row.explained}` : 'ok'].map(cell).join(' | ')} |`,
+      `| ${[r.row.name, r.row.preload === 'in-config' ? 'PM2 node_args --require' : `--${r.row.preload}`, r.works, r.startupLines, r.routes, r.children, r.metrics, r.SIGTERM, r.SIGINT, r.problems.length ? `FAIL: ${r.problems.join('; ')}` : r.upstream.length ? `explained: ${r.row.upstream!.why}` : r.row.explained ? `ok; ${r.row.explained}` : 'ok'].map(cell).join(' | ')} |`,
     ),
     '',
   ];

@@ -19,9 +19,11 @@ ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 if [ "${#need[@]}" -gt 0 ]; then
   echo "[compat] installing ${need[*]} from Debian"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  sudo=()
+  [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+  "${sudo[@]}" apt-get update -qq
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
   # The packages' own services are not used: the suite runs its servers in temporary folders.
-  systemctl disable --now redis-server postgresql >/dev/null 2>&1 || true
+  "${sudo[@]}" systemctl disable --now redis-server postgresql >/dev/null 2>&1 || true
 fi
 echo "[compat] ready: $(ls -d /usr/lib/postgresql/*/bin | tail -n 1), $(redis-server --version | cut -d' ' -f3)"
