@@ -5,7 +5,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { useRegisterHarness, type ListeningApp } from '../support/register-harness.ts';
-import type { OtlpReceiver } from '../support/otlp-receiver.ts';
+import type { OtlpReceiver } from '@crm/test-kit';
 import { ORDINARY, SECRET_HEADERS, SECRET_KEYS, TEXT_ATTACKS } from './corpus.ts';
 
 const harness = useRegisterHarness();

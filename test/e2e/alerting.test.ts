@@ -13,7 +13,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { REPO, httpJson, promQuery, stackEnv, urls, waitFor } from '../support/backends.ts';
+import { httpJson, promQuery, urls } from '../support/backends.ts';
+import { REPO, stackEnv, waitFor } from '@crm/test-kit';
 import { FAST_EXPORT, api, createLead, expectStatus, runId, startDemoServices, type DemoServices } from '../support/demo.ts';
 import {
   amAlerts, chatMessages, startAlertReceiver, webhookAlerts,

@@ -5,8 +5,8 @@
 // normal request sent at the same time (it delayed one by 105 s before the linear engine).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { freePort, startListening, type AppProcess } from '../support/child.ts';
-import { findTraces, osRefresh, osSearch, urls, waitFor } from '../support/backends.ts';
+import { freePort, startListening, waitFor, type AppProcess } from '@crm/test-kit';
+import { findTraces, osRefresh, osSearch, urls } from '../support/backends.ts';
 import { exactly, runId } from '../support/demo.ts';
 import { TEXT_ATTACKS } from '../attack/corpus.ts';
 

@@ -9,14 +9,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  REPO, getTrace, httpJson, osCount, osRefresh, osSearch, port, promQuery, promSeries, urls, waitFor,
-  type JaegerSpan, type JaegerTrace, type OsHit,
+  getTrace, httpJson, osCount, osRefresh, osSearch, promQuery, promSeries, urls, type JaegerSpan,
+  type JaegerTrace, type OsHit,
 } from '../support/backends.ts';
-import { freePort } from '../support/child.ts';
-import { scrape, total } from '../support/prom-text.ts';
+import { REPO, componentBinary, freePort, scrape, stackPort, total, waitFor } from '@crm/test-kit';
 
 const hex = (bytes: number): string => randomBytes(bytes).toString('hex');
 
@@ -342,7 +341,7 @@ describe('collector routing: OTLP in, Jaeger / Prometheus / OpenSearch out', () 
 /** A private collector (own ports and queue dir) next to the stack's, so the stack is untouched. */
 interface PrivateCollector { child: ChildProcess; exited: Promise<void>; output: () => string }
 
-const BINARY = join(process.env.CRM_STACK_HOME || join(homedir(), '.cache', 'crm-otel-kit'), 'bin', 'otelcol-crm');
+const BINARY = componentBinary('collector');
 
 function startCollector(env: Record<string, string>): PrivateCollector {
   const child = spawn(BINARY, ['--config', join(REPO, 'otel-collector', 'config.yaml')], {
@@ -382,7 +381,7 @@ describe('collector queue: spans sent while Jaeger is unreachable reach it after
       COLLECTOR_TELEMETRY_PORT: String(ports.telemetry),
       COLLECTOR_PROMETHEUS_EXPORTER_PORT: String(ports.prom),
       JAEGER_OTLP_GRPC_PORT: String(jaegerPort),
-      OPENSEARCH_PORT: String(port('OPENSEARCH_PORT')),
+      OPENSEARCH_PORT: String(stackPort('OPENSEARCH_PORT')),
       CRM_STACK_DATA: dataDir,
     });
     const healthy = async (c: PrivateCollector): Promise<void> => {
@@ -411,7 +410,7 @@ describe('collector queue: spans sent while Jaeger is unreachable reach it after
     await current.exited;
 
     // 3. Restarted with Jaeger reachable: the span comes out of the on-disk queue.
-    current = startCollector(env(port('JAEGER_OTLP_GRPC_PORT')));
+    current = startCollector(env(stackPort('JAEGER_OTLP_GRPC_PORT')));
     await healthy(current);
     const trace = await waitFor(() => getTrace(traceId), { what: `trace ${traceId} in Jaeger after the restart`, timeoutMs: 60_000 });
     assert.deepEqual(trace.spans.map((s) => s.spanID), [spanId]);
@@ -477,7 +476,7 @@ describe('collector OpenSearch outage: logs sent while OpenSearch is unreachable
 
   test('30 s outage while events flow: every app log and business event is indexed once it ends', async (t) => {
     const ports = { grpc: await freePort(), http: await freePort(), health: await freePort(), telemetry: await freePort(), prom: await freePort() };
-    proxy = new OpenSearchProxy(await freePort(), port('OPENSEARCH_PORT'));
+    proxy = new OpenSearchProxy(await freePort(), stackPort('OPENSEARCH_PORT'));
     await proxy.up();
     collector = startCollector({
       COLLECTOR_OTLP_GRPC_PORT: String(ports.grpc),
@@ -485,7 +484,7 @@ describe('collector OpenSearch outage: logs sent while OpenSearch is unreachable
       COLLECTOR_HEALTH_PORT: String(ports.health),
       COLLECTOR_TELEMETRY_PORT: String(ports.telemetry),
       COLLECTOR_PROMETHEUS_EXPORTER_PORT: String(ports.prom),
-      JAEGER_OTLP_GRPC_PORT: String(port('JAEGER_OTLP_GRPC_PORT')),
+      JAEGER_OTLP_GRPC_PORT: String(stackPort('JAEGER_OTLP_GRPC_PORT')),
       OPENSEARCH_PORT: String(proxy.listenPort),
       CRM_STACK_DATA: dataDir,
     });

@@ -5,23 +5,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { getTrace, httpJson, osCount, osRefresh, serviceOf, stackStart, stackStop, urls, waitFor } from '../support/backends.ts';
-import { freePort, startApp } from '../support/child.ts';
-import { scrape, total } from '../support/prom-text.ts';
+import { getTrace, httpJson, osCount, osRefresh, serviceOf, stackStart, stackStop, urls } from '../support/backends.ts';
+import { freePort, scrape, stackPort, startApp, total, waitFor } from '@crm/test-kit';
 import {
-  FAST_EXPORT,
-  SERVICE_DIR,
-  serviceEntry,
-  api,
-  exactly,
-  newTraceParent,
-  recordResult,
-  rssOf,
-  runId,
-  startDemoServices,
-  startLoad,
-  stackPort,
-  type DemoServices,
+  FAST_EXPORT, SERVICE_DIR, serviceEntry, api, exactly, newTraceParent, recordResult, rssOf, runId,
+  startDemoServices, startLoad, type DemoServices,
 } from '../support/demo.ts';
 
 const RUN = runId('flt');

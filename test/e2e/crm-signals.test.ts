@@ -5,29 +5,12 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  findTraces,
-  getTrace,
-  httpJson,
-  osCount,
-  osRefresh,
-  osSearch,
-  promQuery,
-  serviceOf,
-  urls,
-  waitFor,
-  type JaegerSpan,
+  findTraces, getTrace, httpJson, osCount, osRefresh, osSearch, promQuery, serviceOf, urls, type JaegerSpan,
   type JaegerTrace,
 } from '../support/backends.ts';
+import { waitFor } from '@crm/test-kit';
 import {
-  FAST_EXPORT,
-  api,
-  createLead,
-  exactly,
-  expectStatus,
-  instanceIdOf,
-  newTraceParent,
-  runId,
-  startDemoServices,
+  FAST_EXPORT, api, createLead, exactly, expectStatus, instanceIdOf, newTraceParent, runId, startDemoServices,
   type DemoServices,
 } from '../support/demo.ts';
 

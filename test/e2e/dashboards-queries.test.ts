@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { REPO, urls, waitFor, httpJson } from '../support/backends.ts';
+import { urls, httpJson } from '../support/backends.ts';
+import { REPO, waitFor } from '@crm/test-kit';
 import { FAST_EXPORT, api, createLead, expectStatus, runId, startDemoServices, type DemoServices } from '../support/demo.ts';
 
 const GRAFANA = join(REPO, 'otel-collector', 'grafana');

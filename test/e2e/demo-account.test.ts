@@ -6,7 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { REPO, httpJson, urls, waitFor, type JaegerTrace } from '../support/backends.ts';
+import { httpJson, urls, type JaegerTrace } from '../support/backends.ts';
+import { REPO, waitFor } from '@crm/test-kit';
 
 const DEMO = join(REPO, 'examples', 'crm-service', 'demo.mjs');
 

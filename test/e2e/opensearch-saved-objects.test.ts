@@ -7,8 +7,11 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO, osCount, osRefresh, osSearch, waitFor, type OsQuery } from '../support/backends.ts';
-import { FAST_EXPORT, api, createLead, exactly, expectStatus, runId, startDemoServices, type DemoServices } from '../support/demo.ts';
+import { osCount, osRefresh, osSearch, type OsQuery } from '../support/backends.ts';
+import { REPO, waitFor } from '@crm/test-kit';
+import {
+  FAST_EXPORT, api, createLead, exactly, expectStatus, runId, startDemoServices, type DemoServices,
+} from '../support/demo.ts';
 
 interface SavedObject {
   type: string;

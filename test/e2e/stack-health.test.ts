@@ -7,18 +7,14 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  REPO, findTraces, getTrace, httpJson, port, promQuery, promTargets, stackStart, stackStop, urls, waitFor,
-} from '../support/backends.ts';
-
-const collectorHealth = (): string => `http://127.0.0.1:${port('COLLECTOR_HEALTH_PORT')}/`;
-const jaegerHealth = (): string => `http://127.0.0.1:${port('JAEGER_HEALTH_PORT')}/status`;
+import { findTraces, getTrace, httpJson, promQuery, promTargets, stackStart, stackStop, urls } from '../support/backends.ts';
+import { REPO, healthUrl, waitFor } from '@crm/test-kit';
 
 test('collector, Jaeger, Prometheus and OpenSearch are healthy through their own APIs', async () => {
-  const collector = await httpJson<{ status: string }>(collectorHealth());
+  const collector = await httpJson<{ status: string }>(healthUrl('collector'));
   assert.equal(collector.status, 200, `collector health: ${JSON.stringify(collector.body)}`);
 
-  const jaeger = await httpJson<{ healthy: boolean }>(jaegerHealth());
+  const jaeger = await httpJson<{ healthy: boolean }>(healthUrl('jaeger'));
   assert.equal(jaeger.status, 200);
   assert.equal(jaeger.body.healthy, true);
   const services = await httpJson<{ data: string[] | null }>(`${urls.jaeger()}/api/services`);
@@ -161,7 +157,7 @@ test('Jaeger keeps a trace across a restart (persistent storage)', async () => {
   await waitFor(() => getTrace(traceId), { timeoutMs: 15_000, what: `trace ${traceId} in Jaeger` });
 
   await stackStop('jaeger');
-  await assert.rejects(fetch(jaegerHealth()), 'Jaeger is really down between stop and start');
+  await assert.rejects(fetch(healthUrl('jaeger')), 'Jaeger is really down between stop and start');
   await stackStart('jaeger');
 
   const trace = await waitFor(() => getTrace(traceId), { timeoutMs: 15_000, what: `trace ${traceId} after the restart` });

@@ -7,10 +7,10 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { REPO, freePort } from '../support/child.ts';
+import { REPO, freePort, stackHome } from '@crm/test-kit';
 import {
   amAlerts, chatMessages, postAlerts, startAlertReceiver, webhookAlerts,
   type AlertReceiver, type AmAlert, type SlackMessage, type WebhookMessage,
@@ -18,7 +18,7 @@ import {
 
 const CONFIG_DIR = join(REPO, 'otel-collector', 'alertmanager');
 const CONFIG = join(CONFIG_DIR, 'alertmanager.yml');
-const BIN = join(process.env.CRM_STACK_HOME || join(homedir(), '.cache', 'crm-otel-kit'), 'bin');
+const BIN = join(stackHome(), 'bin');
 
 interface Run { code: number; stdout: string; stderr: string }
 

@@ -14,9 +14,7 @@ import { metrics } from '@opentelemetry/api';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { createBusinessEvents } from '@crm/business-events';
-import { OtlpReceiver } from '../support/otlp-receiver.ts';
-import { fastExportEnv, freePort, REPO } from '../support/child.ts';
-import { parsePrometheusText, type Sample } from '../support/prom-text.ts';
+import { OtlpReceiver, REPO, fastExportEnv, freePort, parsePrometheusText, scrubbedEnv, type Sample } from '@crm/test-kit';
 
 const require = createRequire(import.meta.url);
 const REGISTER = join(REPO, 'packages', 'otel-register', 'dist', 'register.js');
@@ -159,8 +157,7 @@ describe('Prometheus exposition', () => {
       console.log('READY');
       setInterval(() => {}, 1000);
     `;
-    const env: NodeJS.ProcessEnv = {};
-    for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('OTEL_') && !k.startsWith('CRM_') && k !== 'NODE_OPTIONS') env[k] = v;
+    const env = scrubbedEnv();
     Object.assign(env, fastExportEnv(receiver.endpoint, promPort), { OTEL_SERVICE_NAME: 'business-events-app', CRM_EVENTS_HASH_KEY: 'integration-test-key-0123456789' });
     // A file rather than -e: the process resource attributes carry the command line.
     const dir = mkdtempSync(join(tmpdir(), 'business-events-'));

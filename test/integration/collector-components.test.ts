@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { REPO } from '@crm/test-kit';
 
-const REPO = new URL('../..', import.meta.url).pathname;
 const COMPONENTS = join(REPO, 'otel-collector', 'components');
 
 interface Run { code: number | string; output: string }

@@ -5,15 +5,14 @@ import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
+import { REPO, componentBinary, stackEnv } from '@crm/test-kit';
 
-const REPO = new URL('../..', import.meta.url).pathname;
 const CONFIG = join(REPO, 'otel-collector', 'config.yaml');
 const MANIFEST = join(REPO, 'otel-collector', 'builder-config.yaml');
-const STACK_HOME = process.env.CRM_STACK_HOME || join(homedir(), '.cache', 'crm-otel-kit');
-const BINARY = join(STACK_HOME, 'bin', 'otelcol-crm');
+const BINARY = componentBinary('collector');
 /** Module path prefix of the kit's own components (otel-collector/components/<folder>). */
 const LOCAL_MODULE_PREFIX = 'crm-otel-kit.local/otel-collector/components/';
 
@@ -35,15 +34,8 @@ function bareEnv(): NodeJS.ProcessEnv {
 }
 
 /** bareEnv plus every KEY=value of stack/stack.env, as stack/start.sh exports them. */
-function stackEnv(): NodeJS.ProcessEnv {
-  const env = bareEnv();
-  for (const raw of readFileSync(join(REPO, 'stack', 'stack.env'), 'utf8').split('\n')) {
-    const line = raw.trim();
-    const eq = line.indexOf('=');
-    if (line && !line.startsWith('#') && eq > 0) env[line.slice(0, eq)] = line.slice(eq + 1);
-  }
-  env.CRM_STACK_DATA = join(REPO, '.stack', 'data');
-  return env;
+function startEnv(): NodeJS.ProcessEnv {
+  return { ...bareEnv(), ...stackEnv(), CRM_STACK_DATA: join(REPO, '.stack', 'data') };
 }
 
 type Config = Record<string, Record<string, unknown>>;
@@ -84,7 +76,7 @@ describe('otelcol-crm and otel-collector/config.yaml', () => {
   });
 
   test('validate accepts the config with the stack environment (stack/stack.env exported)', async () => {
-    const r = await otelcol(['validate', '--config', CONFIG], stackEnv());
+    const r = await otelcol(['validate', '--config', CONFIG], startEnv());
     assert.equal(r.code, 0, `otelcol-crm validate failed:\n${r.stdout}${r.stderr}`);
   });
 
@@ -118,7 +110,7 @@ describe('otelcol-crm and otel-collector/config.yaml', () => {
     assert.equal(r.code, 0, `otelcol-crm components failed:\n${r.stderr}`);
     const built = parse(r.stdout) as Record<string, { name: string; module: string }[] | unknown>;
     const cfg = loadConfig();
-    const version = /^OTELCOL_VERSION=(.+)$/m.exec(readFileSync(join(REPO, 'stack', 'stack.env'), 'utf8'))?.[1];
+    const version = stackEnv()['OTELCOL_VERSION'];
     assert.ok(version, 'OTELCOL_VERSION is set in stack/stack.env');
     assert.match(readFileSync(MANIFEST, 'utf8'), new RegExp(`version: ${version.replaceAll('.', '\\.')}\\n`));
 

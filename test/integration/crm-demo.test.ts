@@ -7,16 +7,14 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO } from '../support/child.ts';
-import { scrape, total } from '../support/prom-text.ts';
-import { readStackEnv } from '../support/demo.ts';
+import { REPO, scrape, stackEnv, total } from '@crm/test-kit';
 
 const LOGS = join(REPO, '.stack', 'logs');
 const logFile = (service: string): string => join(LOGS, `demo-${service}.log`);
 const sizeOf = (file: string): number => (existsSync(file) ? statSync(file).size : 0);
 
 test('the demo serves traffic, tells one line per journey with its trace, keeps JSON logs in files and exits 0 after --duration', async () => {
-  const env = readStackEnv();
+  const env = stackEnv();
   const crmMetrics = Number(env['APP_PROMETHEUS_PORT'] ?? 9464);
   const before = { crm: sizeOf(logFile('crm-service')), enrichment: sizeOf(logFile('crm-enrichment')) };
   const child = spawn(process.execPath, [join(REPO, 'examples/crm-service/demo.mjs'), '--duration', '7', '--rate', '4'], {

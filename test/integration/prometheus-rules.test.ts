@@ -7,15 +7,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { REPO, stackEnv, stackHome } from '@crm/test-kit';
 
-const REPO = new URL('../..', import.meta.url).pathname;
 const PROM_DIR = join(REPO, 'otel-collector', 'prometheus');
 const RULES = join(PROM_DIR, 'rules');
 const TESTS = join(PROM_DIR, 'tests');
-const PROMTOOL = join(process.env.CRM_STACK_HOME || join(homedir(), '.cache', 'crm-otel-kit'), 'bin', 'promtool');
+const PROMTOOL = join(stackHome(), 'bin', 'promtool');
 
 interface Run { code: number; output: string }
 
@@ -247,9 +247,9 @@ function beyond(retention: string, list: Reader[]): Reader[] {
 }
 
 const stackEnvValue = (name: string): string => {
-  const m = new RegExp(`^${name}=(.*)$`, 'm').exec(readFileSync(join(REPO, 'stack', 'stack.env'), 'utf8'));
-  assert.ok(m, `stack/stack.env sets ${name}`);
-  return m[1]!.trim();
+  const value = stackEnv()[name];
+  assert.ok(value, `stack/stack.env sets ${name}`);
+  return value;
 };
 
 test('Prometheus keeps more history than any rule or dashboard reads (PROMETHEUS_RETENTION)', () => {

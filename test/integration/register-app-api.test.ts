@@ -7,8 +7,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { FIXTURES, REPO, get } from '../support/child.ts';
-import { scrape, total } from '../support/prom-text.ts';
+import { FIXTURES, REPO, get, scrape, total } from '@crm/test-kit';
 import { useRegisterHarness } from '../support/register-harness.ts';
 
 const h = useRegisterHarness();

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { REPO, get } from '../support/child.ts';
+import { REPO, get } from '@crm/test-kit';
 import { useRegisterHarness } from '../support/register-harness.ts';
 
 const h = useRegisterHarness();

@@ -4,7 +4,7 @@
 // with Node's own exit code and report; SIGTERM during the beforeExit flush exits 143.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fastExportEnv, freePort, REPO, startApp, type AppProcess } from '../support/child.ts';
+import { REPO, fastExportEnv, freePort, startApp, type AppProcess } from '@crm/test-kit';
 import { useRegisterHarness } from '../support/register-harness.ts';
 import { fingerprint, topFrames } from '../../packages/otel-register/src/fingerprint.ts';
 

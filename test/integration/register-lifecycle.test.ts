@@ -2,10 +2,8 @@
 // issue 10, points 5 and 7: nothing secret printed, bad configuration named and the rest kept.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { OtlpReceiver } from '../support/otlp-receiver.ts';
-import { fastExportEnv, freePort, get, startApp } from '../support/child.ts';
+import { OtlpReceiver, fastExportEnv, freePort, get, scrape, startApp, total } from '@crm/test-kit';
 import { useRegisterHarness } from '../support/register-harness.ts';
-import { scrape, total } from '../support/prom-text.ts';
 
 const h = useRegisterHarness();
 const app = (env: Record<string, string>, endpoint?: string) => h.app({ env, ...(endpoint ? { endpoint } : {}) });

@@ -1,8 +1,7 @@
 // Issue 2, points 1, 2, 5, 6, 8: preload both ways, traces over OTLP, instrumentations, resource, health paths.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { OtlpReceiver } from '../support/otlp-receiver.ts';
-import { get } from '../support/child.ts';
+import { OtlpReceiver, get } from '@crm/test-kit';
 import { useRegisterHarness } from '../support/register-harness.ts';
 
 const h = useRegisterHarness();

@@ -1,9 +1,8 @@
 // Issue 2, points 3, 4, 7: Prometheus metrics, logs bridged with trace ids, redaction of secrets.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { get } from '../support/child.ts';
+import { get, scrape, total } from '@crm/test-kit';
 import { useRegisterHarness } from '../support/register-harness.ts';
-import { scrape, total } from '../support/prom-text.ts';
 
 const h = useRegisterHarness();
 const app = (env: Record<string, string>) => h.app({ env });

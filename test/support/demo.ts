@@ -4,32 +4,13 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join, relative } from 'node:path';
-import { FIXTURES, REPO, freePort, startApp, type AppProcess } from './child.ts';
+import { FIXTURES, REPO, freePort, stackEnv, stackPort, startApp, waitFor, type AppProcess } from '@crm/test-kit';
 
 export const SERVICE_DIR = join(REPO, 'examples', 'crm-service');
 
 /** A service entry for startApp (which resolves files against test/fixtures). */
 export function serviceEntry(file: string): string {
   return relative(FIXTURES, join(SERVICE_DIR, file));
-}
-
-/** KEY=VALUE pairs of stack/stack.env, the one place for ports. */
-export function readStackEnv(): Record<string, string> {
-  const out: Record<string, string> = {};
-  const file = join(REPO, 'stack', 'stack.env');
-  if (!existsSync(file)) return out;
-  for (const line of readFileSync(file, 'utf8').split('\n')) {
-    const m = /^\s*([A-Z0-9_]+)=(.*)$/.exec(line);
-    if (m) out[m[1]!] = m[2]!.trim();
-  }
-  return out;
-}
-
-export function stackPort(name: string): number {
-  const v = readStackEnv()[name];
-  const n = Number(v);
-  if (!v || !Number.isInteger(n)) throw new Error(`stack/stack.env has no port ${name} (value ${JSON.stringify(v)})`);
-  return n;
 }
 
 /** A short id unique to this test run, used in service.instance.id and looked up in the backends. */
@@ -101,7 +82,7 @@ export async function startDemoServices(opts: DemoOptions): Promise<DemoServices
   ensureBuilt();
   // CRM_E2E_METRICS_PORT moves both services (port and port + 1) off APP_PROMETHEUS_PORT, e.g. when
   // something else holds it; the stack's Prometheus must then scrape those ports (CRM_APP_METRICS_TARGETS).
-  const appMetrics = Number(process.env['CRM_E2E_METRICS_PORT'] || readStackEnv()['APP_PROMETHEUS_PORT'] || 9464);
+  const appMetrics = Number(process.env['CRM_E2E_METRICS_PORT'] || stackEnv()['APP_PROMETHEUS_PORT'] || 9464);
   const env = opts.env ?? {};
   const enrichment = await startService(
     'dist/enrichment.js',
@@ -212,20 +193,16 @@ export function newTraceParent(): TraceParent {
 
 /** service.instance.id of a running service, read from target_info on its /metrics. */
 export async function instanceIdOf(metricsPort: number): Promise<string> {
-  let lastError: unknown;
   // The metrics endpoint may open a moment after the app's own port.
-  for (let i = 0; i < 50; i++) {
-    try {
+  return waitFor(
+    async () => {
       const res = await fetch(`http://127.0.0.1:${metricsPort}/metrics`, { signal: AbortSignal.timeout(5000) });
       const m = /^target_info\{[^}]*service_instance_id="([^"]+)"/m.exec(await res.text());
-      if (m) return m[1]!;
-      lastError = new Error('no target_info with service_instance_id');
-    } catch (error) {
-      lastError = error;
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`no service.instance.id on :${metricsPort}/metrics: ${(lastError as Error).message}`);
+      if (!m) throw new Error('no target_info with service_instance_id');
+      return m[1]!;
+    },
+    { what: `service.instance.id on :${metricsPort}/metrics`, timeoutMs: 10_000, intervalMs: 200 },
+  );
 }
 
 /** Resident memory of a process in bytes (Linux /proc). */

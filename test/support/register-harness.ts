@@ -1,8 +1,7 @@
 // Shared set-up of the register's integration tests: one OTLP receiver per test file, and apps
 // started with the register preloaded and exporting to it, stopped when the file ends.
 import { after, before } from 'node:test';
-import { OtlpReceiver } from './otlp-receiver.ts';
-import { fastExportEnv, freePort, startListening, type AppProcess } from './child.ts';
+import { OtlpReceiver, fastExportEnv, freePort, startListening, type AppProcess } from '@crm/test-kit';
 
 export interface ListeningApp extends AppProcess {
   base: string;

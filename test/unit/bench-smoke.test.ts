@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { REPO, scrubbedEnv } from '@crm/test-kit';
 
-const REPO = new URL('../..', import.meta.url).pathname;
 const RESULTS = join(REPO, 'bench', 'results');
 
 interface Run {
@@ -17,8 +17,8 @@ interface Run {
 }
 
 function runBench(script: string, extra: string[] = [], record = false): Promise<Run> {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('OTEL_') && !k.startsWith('CRM_OTEL_') && k !== 'NODE_OPTIONS') env[k] = v;
+  // CRM_STACK_HOME and the like stay: the benchmarks find the stack through them.
+  const env = scrubbedEnv(['OTEL_', 'CRM_OTEL_']);
   return new Promise((resolve) => {
     execFile(process.execPath, [join(REPO, 'bench', script), '--quick', ...(record ? [] : ['--no-record']), ...extra], { cwd: REPO, env, timeout: 120_000, maxBuffer: 16 * 2 ** 20 }, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;

@@ -4,8 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-
-const REPO = new URL('../..', import.meta.url).pathname;
+import { REPO } from '@crm/test-kit';
 
 test('bench/business-events.mjs --quick prints the cost table with every scenario', () => {
   const r = spawnSync(process.execPath, [join(REPO, 'bench', 'business-events.mjs'), '--quick'], { cwd: REPO, encoding: 'utf8', timeout: 120_000 });

@@ -14,7 +14,7 @@ import { TracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@open
 import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { QUERY_ONLY_WORDS, SECRET_WORDS, WHOLE_KEY_WORDS } from '@crm/redact';
 import { createBusinessEvents, type BusinessEvents, type BusinessEventsOptions } from '@crm/business-events';
-import { REPO } from '../support/child.ts';
+import { REPO } from '@crm/test-kit';
 
 const KEY = 'a-test-key-of-32-characters-long';
 const hmac = (v: string) => createHmac('sha256', KEY).update(v).digest('hex');
