@@ -93,6 +93,7 @@ after(async () => {
 test('the saved objects: an index pattern per log family and the saved searches, each on one of them', () => {
   assert.deepEqual([...patterns.values()].map((p) => [p.title, p.timeFieldName]).sort(), [
     ['crm-app-logs-*', '@timestamp'],
+    ['crm-audit-*', '@timestamp'],
     ['crm-business-events-*', '@timestamp'],
   ]);
   const ids = searches.map((s) => s.id);
