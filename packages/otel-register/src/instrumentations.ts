@@ -6,7 +6,7 @@ import { createRequire, isBuiltin } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import type { IncomingMessage } from 'node:http';
 import { registerInstrumentations, type Instrumentation } from '@opentelemetry/instrumentation';
-import { requireFromAutoInstrumentations } from './auto-require';
+import { requireFromAutoInstrumentations, requireFromRegister } from './auto-require';
 import { DEFAULTS, type Config } from './config';
 import { warn } from './diagnostics';
 
@@ -15,10 +15,17 @@ interface MapEntry {
   pkg: string;
   exportName: string;
   modules: string[];
+  /** A dependency of this package rather than of auto-instrumentations-node. */
+  own?: true;
 }
 
+// Maintained elsewhere than auto-instrumentations-node. Fastify's own instrumentation
+// (auto-instrumentations-node has none any more) hooks every Fastify instance through
+// Fastify's `fastify.initialization` channel, and names the HTTP server span's route.
+const OWN: MapEntry[] = [{ name: 'fastify', pkg: '@fastify/otel', exportName: 'FastifyOtelInstrumentation', modules: ['fastify'], own: true }];
+
 // Written at build time by scripts/instrumentation-map.mjs.
-const MAP: MapEntry[] = require('./instrumentation-map.json') as MapEntry[];
+const MAP: MapEntry[] = [...(require('./instrumentation-map.json') as MapEntry[]), ...OWN];
 // Instrumentations without a module to wait for: runtime metrics and undici's diagnostics channel (fetch).
 const ALWAYS = new Set(['runtime-node', 'undici']);
 
@@ -29,22 +36,26 @@ const REQUIRE_START = 'tracing:module.require:start';
 
 type InstrumentationClass = new (config: Record<string, unknown>) => Instrumentation;
 
+/** Whether a request URL (query string included or not) is under one of CRM_OTEL_IGNORE_PATHS. */
+function ignoredPath(url: string, ignored: readonly string[]): boolean {
+  const q = url.indexOf('?');
+  const path = q >= 0 ? url.slice(0, q) : url;
+  return ignored.some((p) => path === p || path.startsWith(`${p}/`));
+}
+
 function instrumentationConfig(name: string, config: Config): Record<string, unknown> {
   switch (name) {
-    case 'http': {
-      const ignored = config.ignorePaths;
+    case 'http':
       return {
-        ignoreIncomingRequestHook: (req: IncomingMessage) => {
-          const url = req.url ?? '';
-          const q = url.indexOf('?');
-          const path = q >= 0 ? url.slice(0, q) : url;
-          return ignored.some((p) => path === p || path.startsWith(`${p}/`));
-        },
+        ignoreIncomingRequestHook: (req: IncomingMessage) => ignoredPath(req.url ?? '', config.ignorePaths),
         headersToSpanAttributes: {
           server: { requestHeaders: config.captureHeaders.serverRequest, responseHeaders: config.captureHeaders.serverResponse },
         },
       };
-    }
+    case 'fastify':
+      // Without a plugin call in the app; the paths http leaves without a span get none here either
+      // (called with the route at registration, with the request URL per request).
+      return { registerOnInitialization: true, ignorePaths: (route: { url?: string }) => ignoredPath(route.url ?? '', config.ignorePaths) };
     case 'express':
       return { ignoreLayersType: ['router', 'middleware', 'request_handler'].filter((t) => !config.expressLayers.includes(t)) };
     default:
@@ -121,7 +132,8 @@ export function setupInstrumentations(config: Config, esm: boolean): Instrumenta
       for (const [m, list] of waitingByModule) if (list.some((e) => e.name === 'router')) waitingByModule.delete(m);
     }
     try {
-      const mod = requireFromAutoInstrumentations<Record<string, InstrumentationClass>>(entry.pkg);
+      const from = entry.own ? requireFromRegister : requireFromAutoInstrumentations;
+      const mod = from<Record<string, InstrumentationClass>>(entry.pkg);
       const Cls = mod[entry.exportName];
       // registerInstrumentations hands each one the global providers (some, like
       // runtime-node, create their instruments only then).
