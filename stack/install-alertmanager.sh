@@ -12,17 +12,11 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-require_var ALERTMANAGER_VERSION
-require_cmd go "to build Alertmanager from its Go module (install Go >= 1.24)"
-
-bindir="$CRM_STACK_HOME/bin"
-stamp="$bindir/.alertmanager-version"
-exit_if_built alertmanager "$ALERTMANAGER_VERSION" alertmanager amtool
+go_installer alertmanager ALERTMANAGER_VERSION alertmanager amtool
 
 [[ "$ALERTMANAGER_VERSION" =~ ^v0\.[0-9]+\.[0-9]+$ ]] \
   || die "ALERTMANAGER_VERSION=$ALERTMANAGER_VERSION in stack/stack.env is not an Alertmanager release tag; use v0.MINOR.PATCH, e.g. v0.35.0"
 
-start=$(date +%s)
 src="$CRM_STACK_HOME/src/alertmanager-$ALERTMANAGER_VERSION"
 go_module_source "github.com/prometheus/alertmanager@$ALERTMANAGER_VERSION" "$src" \
   "is ALERTMANAGER_VERSION=$ALERTMANAGER_VERSION a published release?"
@@ -46,22 +40,5 @@ which has no web UI assets. Use the API (<a href="api/v2/alerts">api/v2/alerts</
 HTML
 done
 
-mkdir -p "$bindir"
-log "building cmd/alertmanager and cmd/amtool (a cold build takes a few minutes on 2 cores)"
-# Same flags as install-prometheus.sh: GOWORK=off builds against the module's go.mod alone;
-# GOTOOLCHAIN=auto fetches the toolchain go.mod asks for if the local one is older;
-# the ldflags stamp what `--version` prints.
-ldflags="-s -w -X github.com/prometheus/common/version.Version=${ALERTMANAGER_VERSION#v} \
-  -X github.com/prometheus/common/version.Revision=$ALERTMANAGER_VERSION \
-  -X github.com/prometheus/common/version.Branch=module \
-  -X github.com/prometheus/common/version.BuildUser=crm-otel-kit \
-  -X github.com/prometheus/common/version.BuildDate=$(date -u +%Y%m%d-%H:%M:%S)"
-for cmd in alertmanager amtool; do
-  ( cd "$src" && GOWORK=off GOFLAGS=-mod=mod GOTOOLCHAIN="${GOTOOLCHAIN:-auto}" CGO_ENABLED=0 \
-      go build -trimpath -ldflags "$ldflags" -o "$bindir/$cmd.tmp" "./cmd/$cmd" ) \
-    || die "go build of $cmd $ALERTMANAGER_VERSION failed (see the output above)"
-done
-mv "$bindir/alertmanager.tmp" "$bindir/alertmanager"
-mv "$bindir/amtool.tmp" "$bindir/amtool"
-echo "$ALERTMANAGER_VERSION" > "$stamp"
-log "alertmanager $ALERTMANAGER_VERSION built in $(elapsed "$start"): $bindir/alertmanager, $bindir/amtool"
+go_build alertmanager "$ALERTMANAGER_VERSION" "$src" \
+  "$(prometheus_ldflags "${ALERTMANAGER_VERSION#v}" "$ALERTMANAGER_VERSION")" alertmanager amtool

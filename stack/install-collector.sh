@@ -9,31 +9,23 @@
 # kit's own components (otel-collector/components/), so a second run with nothing changed is a
 # no-op and any change to them rebuilds. Needs only the `go` command and the Go module proxy.
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-stack_env="$repo_root/stack/stack.env"
-manifest="$repo_root/otel-collector/builder-config.yaml"
+manifest="$STACK_REPO/otel-collector/builder-config.yaml"
 # The kit's own components (local Go modules the manifest names with `path:`).
-components_dir="$repo_root/otel-collector/components"
+components_dir="$STACK_REPO/otel-collector/components"
 local_module_prefix="crm-otel-kit.local/"
-stack_home="${CRM_STACK_HOME:-$HOME/.cache/crm-otel-kit}"
 
-# The go.sum that the manifest below resolves to (see the GOSUMDB note further down).
-pinned_version="0.141.0"
+# sha256 of the go.sum that the manifest at OTELCOL_VERSION resolves to (see the GOSUMDB note further down).
 pinned_gosum_sha256="393a02c16fb0b53a85e6ced604989467220eed85b52ce1465c7078438cb19d93"
 
-log() { printf '[install-collector] %s\n' "$*"; }
-die() { printf '[install-collector] ERROR: %s\n' "$*" >&2; exit 1; }
-
-[[ -f "$stack_env" ]] || die "missing $stack_env (it holds OTELCOL_VERSION)"
+require_var OTELCOL_VERSION
 [[ -f "$manifest" ]] || die "missing builder manifest $manifest"
-command -v go >/dev/null 2>&1 || die "the 'go' command is not on PATH; the collector is built from source with Go"
+require_cmd go "to build the collector from source"
 
-# Read only the one pin we need, without exporting the rest of stack.env into the build.
-version="$(sed -n 's/^OTELCOL_VERSION=\(.*\)$/\1/p' "$stack_env" | tail -n 1 | tr -d '"'"'"' \r')"
-[[ -n "$version" ]] || die "OTELCOL_VERSION is empty in $stack_env; set it to a collector release such as 0.141.0"
+version="$OTELCOL_VERSION"
 [[ "$version" =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] \
-  || die "OTELCOL_VERSION='$version' in $stack_env is not a plain release number (accepted: X.Y.Z, e.g. 0.141.0)"
+  || die "OTELCOL_VERSION='$version' in stack/stack.env is not a plain release number (accepted: X.Y.Z, e.g. 0.141.0)"
 
 # Every module in the manifest must be at the same release as the builder: core and contrib
 # are released together, and mixing releases fails at `go mod tidy` or worse at run time.
@@ -56,11 +48,11 @@ components_hash() {
 }
 
 key="$( { printf '%s\n' "$version"; cat "$manifest"; components_hash; } | sha256sum | cut -c1-16)"
-bin_dir="$stack_home/bin"
+bin_dir="$CRM_STACK_HOME/bin"
 binary="$bin_dir/otelcol-crm"
 stamp="$bin_dir/.otelcol-crm.key"
-build_dir="$stack_home/build/otelcol-crm-$version-$key"
-builder_dir="$stack_home/tools/ocb-$version"
+build_dir="$CRM_STACK_HOME/build/otelcol-crm-$version-$key"
+builder_dir="$CRM_STACK_HOME/tools/ocb-$version"
 builder="$builder_dir/builder"
 
 if [[ -x "$binary" && -f "$stamp" && "$(cat "$stamp")" == "$key" ]]; then
@@ -92,11 +84,11 @@ export GOSUMDB=off
 (cd "$build_dir" && "$builder" --config builder-config.yaml --skip-compilation) \
   || die "resolving the collector's Go modules failed in $build_dir (see the builder output above)"
 gosum_sha="$(sha256sum "$build_dir/build/go.sum" | cut -d' ' -f1)"
-if [[ "$version" != "$pinned_version" || "$gosum_sha" != "$pinned_gosum_sha256" ]]; then
+if [[ "$gosum_sha" != "$pinned_gosum_sha256" ]]; then
   die "go.sum of the generated collector ($build_dir/build/go.sum, sha256 $gosum_sha) does not match
-the one pinned in $0 for collector $pinned_version ($pinned_gosum_sha256).
+the one pinned in $0 ($pinned_gosum_sha256).
 If you changed otel-collector/builder-config.yaml or OTELCOL_VERSION on purpose, review that go.sum
-and update pinned_version / pinned_gosum_sha256 in this script."
+and update pinned_gosum_sha256 in this script."
 fi
 (cd "$build_dir" && "$builder" --config builder-config.yaml --skip-generate --skip-get-modules) \
   || die "compiling the collector failed in $build_dir (see the builder output above)"

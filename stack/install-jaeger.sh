@@ -8,25 +8,13 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-require_var JAEGER_VERSION
-require_cmd go "to build Jaeger from its Go module (install Go >= 1.24)"
+go_installer jaeger JAEGER_VERSION jaeger
 
-bin="$CRM_STACK_HOME/bin/jaeger"
-stamp="$CRM_STACK_HOME/bin/.jaeger-version"
-exit_if_built jaeger "$JAEGER_VERSION" jaeger
-
-start=$(date +%s)
 src="$CRM_STACK_HOME/src/jaeger-$JAEGER_VERSION"
 go_module_source "github.com/jaegertracing/jaeger@$JAEGER_VERSION" "$src" "is JAEGER_VERSION=$JAEGER_VERSION a published tag?"
 [[ -d "$src/cmd/jaeger" ]] || die "jaeger $JAEGER_VERSION has no cmd/jaeger (the v2 binary); pick a v1.6x+ tag that ships it"
 
-mkdir -p "$CRM_STACK_HOME/bin"
-log "building cmd/jaeger (cold builds take several minutes on 2 cores)"
-# GOTOOLCHAIN=auto lets `go` fetch the toolchain the module asks for if the local one is older.
-# -trimpath/-s -w keep the binary small; the ldflags stamp the version `jaeger version` prints.
-( cd "$src" && GOFLAGS=-mod=mod GOTOOLCHAIN="${GOTOOLCHAIN:-auto}" CGO_ENABLED=0 go build -trimpath \
-    -ldflags "-s -w -X github.com/jaegertracing/jaeger/internal/version.latestVersion=$JAEGER_VERSION -X github.com/jaegertracing/jaeger/internal/version.date=$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
-    -o "$bin.tmp" ./cmd/jaeger ) || die "go build of jaeger $JAEGER_VERSION failed (see the output above)"
-mv "$bin.tmp" "$bin"
-echo "$JAEGER_VERSION" > "$stamp"
-log "jaeger $JAEGER_VERSION built in $(elapsed "$start"): $bin"
+# The ldflags stamp the version `jaeger version` prints.
+v=github.com/jaegertracing/jaeger/internal/version
+go_build jaeger "$JAEGER_VERSION" "$src" \
+  "-s -w -X $v.latestVersion=$JAEGER_VERSION -X $v.date=$(date -u +%Y-%m-%dT%H:%M:%SZ)" jaeger

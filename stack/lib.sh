@@ -37,15 +37,18 @@ require_var() {
 # elapsed SECONDS_START: print seconds since a `date +%s` mark.
 elapsed() { echo "$(( $(date +%s) - $1 ))s"; }
 
-# exit_if_built NAME VERSION BINARY...: ends the calling installer when every binary is in
-# $CRM_STACK_HOME/bin and its stamp (bin/.NAME-version, written by the installer after a
-# build) records VERSION: a second run with the same pin is a no-op.
-exit_if_built() {
-  local name="$1" version="$2" b
+# go_installer NAME VERSION_VAR BINARY...: the start of an installer that builds a Go module:
+# VERSION_VAR (of stack.env) must be set and `go` on PATH; the installer then ends when every
+# binary is in $CRM_STACK_HOME/bin and its stamp (bin/.NAME-version, written by go_build) records
+# that pin: a second run with the same pin is a no-op.
+go_installer() {
+  local name="$1" var="$2" b
   shift 2
+  require_var "$var"
+  require_cmd go "to build $name from its Go module (install Go >= 1.24)"
   for b in "$@"; do [[ -x "$CRM_STACK_HOME/bin/$b" ]] || return 0; done
-  [[ "$(cat "$CRM_STACK_HOME/bin/.$name-version" 2>/dev/null)" == "$version" ]] || return 0
-  log "$name $version already built: $*"
+  [[ "$(cat "$CRM_STACK_HOME/bin/.$name-version" 2>/dev/null)" == "${!var}" ]] || return 0
+  log "$name ${!var} already built: $*"
   exit 0
 }
 
@@ -64,6 +67,35 @@ go_module_source() {
   cp -r "$moddir" "$dest.tmp"
   chmod -R u+w "$dest.tmp"
   mv "$dest.tmp" "$dest"
+}
+
+# go_build NAME VERSION SRC LDFLAGS CMD...: builds ./cmd/CMD of the module copied to SRC (see
+# go_module_source) for each CMD into $CRM_STACK_HOME/bin, then writes the stamp go_installer reads.
+# GOWORK=off builds against the module's go.mod alone (some ship a go.work for their sub-modules);
+# GOTOOLCHAIN=auto lets `go` fetch the toolchain go.mod asks for if the local one is older;
+# -trimpath (and -s -w in LDFLAGS) keep the binaries small. GO_BUILD_TAGS: build tags, if any.
+go_build() {
+  local name="$1" version="$2" src="$3" ldflags="$4" bindir="$CRM_STACK_HOME/bin" start cmd
+  shift 4
+  start=$(date +%s)
+  mkdir -p "$bindir"
+  log "building $name $version: $* (cold builds take several minutes on 2 cores)"
+  for cmd in "$@"; do
+    ( cd "$src" && GOWORK=off GOFLAGS=-mod=mod GOTOOLCHAIN="${GOTOOLCHAIN:-auto}" CGO_ENABLED=0 \
+        go build -trimpath -tags "${GO_BUILD_TAGS:-}" -ldflags "$ldflags" -o "$bindir/$cmd.tmp" "./cmd/$cmd" ) \
+      || die "go build of $cmd $version failed (see the output above)"
+  done
+  # Renamed only once all are built, so a running stack never sees a half-written set.
+  for cmd in "$@"; do mv "$bindir/$cmd.tmp" "$bindir/$cmd"; done
+  echo "$version" > "$bindir/.$name-version"
+  log "$name $version built in $(elapsed "$start"): $*"
+}
+
+# prometheus_ldflags VERSION REVISION: -ldflags stamping what `--version` prints in the
+# Prometheus project's binaries (github.com/prometheus/common/version).
+prometheus_ldflags() {
+  local v="github.com/prometheus/common/version"
+  printf '%s' "-s -w -X $v.Version=$1 -X $v.Revision=$2 -X $v.Branch=module -X $v.BuildUser=crm-otel-kit -X $v.BuildDate=$(date -u +%Y%m%d-%H:%M:%S)"
 }
 
 # java_major JAVA_HOME: print the Java feature version of a JDK (e.g. 25), or nothing.
