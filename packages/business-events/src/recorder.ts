@@ -34,6 +34,7 @@ import {
   checkOutcome,
   describeValue,
   isObject,
+  readEach,
   UNREADABLE,
 } from './validate.js';
 import type { Rejector } from './validate.js';
@@ -47,7 +48,6 @@ const MAX_QUOTED = 60;
 const MAX_SDK_MESSAGE = 200;
 const ERROR_ACCEPTED = 'an Error, a string or any thrown value';
 const CONTEXT_ACCEPTED = 'a plain object of fields';
-const READ_ACCEPTED = 'a value whose getters and Proxy traps do not throw';
 const UNREADABLE_TEXT = 'could not be read (a getter or Proxy trap threw)';
 /** Radix of the attribute cache key: label indexes stay below it (allow-lists are bounded). */
 const RADIX = 4096;
@@ -219,24 +219,14 @@ class Call implements Rejector {
     const spec = this.spec;
     if (!isObject(input)) return this.reject('input', input, 'invalid_input', spec.example);
     const fields = spec.fields;
-    const values = new Array<unknown>(fields.length);
+    let values = new Array<unknown>(fields.length);
     try {
       for (let i = 0; i < fields.length; i++) {
         const f = fields[i]!;
         if (f.kind !== 'virtual') values[i] = input[f.key];
       }
     } catch {
-      // Slow path: each field read on its own (getters before the one that threw run again).
-      for (let i = 0; i < fields.length; i++) {
-        const f = fields[i]!;
-        if (f.kind === 'virtual') continue;
-        try {
-          values[i] = input[f.key];
-        } catch {
-          this.reject(f.key, undefined, 'unreadable', READ_ACCEPTED);
-          values[i] = UNREADABLE;
-        }
-      }
+      values = readEach(this, input, fields.map((f) => (f.kind === 'virtual' ? undefined : f.key)));
     }
     for (let i = 0; i < fields.length; i++) values[i] = this.check(fields[i]!, values[i]);
     spec.derive?.(values, this);

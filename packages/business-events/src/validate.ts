@@ -34,14 +34,15 @@ export function isObject(value: unknown): value is Input {
 /**
  * The slow path of reading an input, taken when reading all its fields at once threw: each
  * field read on its own, UNREADABLE (and rejected) where that throws. Getters before the one
- * that threw run a second time.
+ * that threw run a second time. An undefined key (a field not read from the input) gives undefined.
  */
-export function readEach(r: Rejector, input: Input, fields: readonly string[]): unknown[] {
-  return fields.map((field) => {
+export function readEach(r: Rejector, input: Input, keys: readonly (string | undefined)[]): unknown[] {
+  return keys.map((key) => {
+    if (key === undefined) return undefined;
     try {
-      return input[field];
+      return input[key];
     } catch {
-      r.reject(field, undefined, 'unreadable', READ_ACCEPTED);
+      r.reject(key, undefined, 'unreadable', READ_ACCEPTED);
       return UNREADABLE;
     }
   });
