@@ -13,8 +13,8 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { performance } from 'node:perf_hooks';
 import { context, logs, metrics, trace } from '@opentelemetry/api';
@@ -23,11 +23,11 @@ import { AggregationTemporality, InMemoryMetricExporter, MeterProvider, Periodic
 import { TracerProvider } from '@opentelemetry/sdk-trace';
 import { LoggerProvider } from '@opentelemetry/sdk-logs';
 import promClient from 'prom-client';
-import { createBusinessEvents, defineEvent } from '../packages/business-events/dist/index.js';
+import { createBusinessEvents, defineEvent } from '@crm/business-events';
+import { REPO as ROOT } from '@crm/test-kit';
 
 const quick = process.argv.includes('--quick');
 const baselineRev = process.argv.find((a) => a.startsWith('--baseline='))?.slice('--baseline='.length);
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const ITERATIONS = quick ? 2_000 : 500_000;
 const ROUNDS = quick ? 1 : 5;
 const EVENTS_PER_SPAN = 10_000; // a new span every N calls, so events do not pile up on one span

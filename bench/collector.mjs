@@ -21,12 +21,11 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer } from 'node:net';
+import { componentBinary, freePort, run, sleep, stackEnv, startAndWait, stopChild, waitFor } from '@crm/test-kit';
 import { parseArgs } from './lib/args.mjs';
 import { header, publish, table, verdict, commandLine, ROOT } from './lib/report.mjs';
 import { fixed } from './lib/stats.mjs';
-import { run, sleep, startAndWait, stop } from './lib/proc.mjs';
-import { stackEnv, collectorMetrics, collectorUp, ensureStack, missingComponents } from './lib/stack.mjs';
+import { collectorMetrics, collectorUp, ensureStack, missingComponents } from './lib/stack.mjs';
 import { ensureTelemetrygen } from './lib/telemetrygen.mjs';
 
 const args = parseArgs();
@@ -106,7 +105,7 @@ async function counters(target, signal) {
     sent: m.sum(`otelcol_exporter_sent_${s.unit}`),
     failed: m.sum(`otelcol_exporter_send_failed_${s.unit}`),
     enqueueFailed: m.sum(`otelcol_exporter_enqueue_failed_${s.unit}`),
-    queue: m.sum('otelcol_exporter_queue_size', (labels) => labels.includes(`data_type="${s.dataType}"`)),
+    queue: m.sum('otelcol_exporter_queue_size', { data_type: s.dataType }),
     cpuSeconds: m.sum('otelcol_process_cpu_seconds'),
   };
 }
@@ -220,34 +219,23 @@ async function ladder(target, signal, rates, results, notes) {
   }
 }
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 /** A private collector + in-memory Jaeger on free ports; stop() ends both and removes their data. */
 async function startIsolated() {
   const p = {};
   for (const k of ['jGrpc', 'jHealth', 'jTelemetry', 'cGrpc', 'cHttp', 'cHealth', 'cTelemetry', 'cProm']) p[k] = await freePort();
   const data = mkdtempSync(join(tmpdir(), 'crm-bench-collector-'));
-  const jaeger = await startHealthy(join(env.CRM_STACK_HOME, 'bin', 'jaeger'), ['--config', join(ROOT, 'bench', 'fixtures', 'jaeger-memory.yaml')], {
+  const jaeger = await startHealthy(componentBinary('jaeger'), ['--config', join(ROOT, 'bench', 'fixtures', 'jaeger-memory.yaml')], {
     BENCH_JAEGER_OTLP_GRPC_PORT: String(p.jGrpc), BENCH_JAEGER_HEALTH_PORT: String(p.jHealth), BENCH_JAEGER_TELEMETRY_PORT: String(p.jTelemetry),
   }, `http://127.0.0.1:${p.jHealth}/status`, 'in-memory jaeger');
   let collector;
   try {
-    collector = await startHealthy(join(env.CRM_STACK_HOME, 'bin', 'otelcol-crm'), ['--config', join(ROOT, 'otel-collector', 'config.yaml')], {
+    collector = await startHealthy(componentBinary('collector'), ['--config', join(ROOT, 'otel-collector', 'config.yaml')], {
       COLLECTOR_OTLP_GRPC_PORT: String(p.cGrpc), COLLECTOR_OTLP_HTTP_PORT: String(p.cHttp), COLLECTOR_HEALTH_PORT: String(p.cHealth),
       COLLECTOR_TELEMETRY_PORT: String(p.cTelemetry), COLLECTOR_PROMETHEUS_EXPORTER_PORT: String(p.cProm),
       JAEGER_HOST: '127.0.0.1', JAEGER_OTLP_GRPC_PORT: String(p.jGrpc), CRM_STACK_DATA: data, COLLECTOR_LOG_LEVEL: 'warn',
     }, `http://127.0.0.1:${p.cHealth}/`, 'private otelcol-crm');
   } catch (error) {
-    await stop(jaeger, 'SIGTERM');
+    await stopChild(jaeger, 'SIGTERM');
     throw error;
   }
   return {
@@ -256,8 +244,8 @@ async function startIsolated() {
     httpPort: p.cHttp,
     telemetryPort: p.cTelemetry,
     stop: async () => {
-      await stop(collector, 'SIGTERM');
-      await stop(jaeger, 'SIGTERM');
+      await stopChild(collector, 'SIGTERM');
+      await stopChild(jaeger, 'SIGTERM');
       rmSync(data, { recursive: true, force: true });
     },
   };
@@ -266,24 +254,21 @@ async function startIsolated() {
 async function startHealthy(bin, argv, extraEnv, healthUrl, name) {
   const started = await startAndWait('bash', ['-c', 'echo started; exec "$0" "$@"', bin, ...argv], { env: { ...process.env, ...extraEnv }, ready: /^started$/, name });
   const child = started.child;
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    try {
-      const r = await fetch(healthUrl, { signal: AbortSignal.timeout(1000) });
-      await r.arrayBuffer();
-      if (r.ok) return child;
-    } catch {
-      // not up yet
-    }
-    if (child.exitCode !== null || Date.now() > deadline) {
-      await stop(child);
-      // the last error line says why (e.g. a component in config.yaml that the installed binary lacks)
-      const lines = started.stderr().trim().split('\n');
-      const at = lines.findLastIndex((l) => /error/i.test(l));
-      const why = at >= 0 ? lines.slice(at, at + 3).join(' ').replace(/\s+/g, ' ').slice(0, 400) : '';
-      throw new Error(`${name} did not become healthy at ${healthUrl}${why ? `: ${why}` : ''}`);
-    }
-    await sleep(300);
+  const healthy = async () => {
+    const r = await fetch(healthUrl, { signal: AbortSignal.timeout(1000) });
+    await r.arrayBuffer();
+    return r.ok;
+  };
+  try {
+    await waitFor(healthy, { what: name, timeoutMs: 30_000, intervalMs: 300, giveUp: () => (child.exitCode !== null ? 'exited' : undefined) });
+    return child;
+  } catch {
+    await stopChild(child);
+    // the last error line says why (e.g. a component in config.yaml that the installed binary lacks)
+    const lines = started.stderr().trim().split('\n');
+    const at = lines.findLastIndex((l) => /error/i.test(l));
+    const why = at >= 0 ? lines.slice(at, at + 3).join(' ').replace(/\s+/g, ' ').slice(0, 400) : '';
+    throw new Error(`${name} did not become healthy at ${healthUrl}${why ? `: ${why}` : ''}`);
   }
 }
 

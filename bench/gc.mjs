@@ -6,10 +6,10 @@
 //   node bench/gc.mjs [--runs=N] [--seconds=N] [--sink] [--quick] [--no-record] [--json=FILE]
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { run, startAndWait, stopChild } from '@crm/test-kit';
 import { parseArgs } from './lib/args.mjs';
 import { header, publish, table, commandLine, ROOT } from './lib/report.mjs';
 import { fixed, median } from './lib/stats.mjs';
-import { startAndWait, stop, run } from './lib/proc.mjs';
 import { APP, variants, childEnv } from './lib/variants.mjs';
 import { otlpTarget } from './lib/target.mjs';
 
@@ -56,7 +56,7 @@ try {
       const base = `http://127.0.0.1:${started.match[1]}`;
       await run(process.execPath, [join(ROOT, 'bench', 'lib', 'load.mjs'), `${base}/api/contacts/42`, '20', '1', String(seconds)], { cwd: ROOT });
       const rss = peakRssMiB(started.child.pid);
-      await stop(started.child);
+      await stopChild(started.child);
       results[variant.name].push({ ...parseTrace(trace), rss });
     }
   }

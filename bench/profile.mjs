@@ -8,10 +8,10 @@
 // loads them); the quick setting deletes its profile after the summary.
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { run, sleep, startAndWait, stopChild } from '@crm/test-kit';
 import { parseArgs } from './lib/args.mjs';
 import { header, publish, table, commandLine, ROOT } from './lib/report.mjs';
 import { fixed } from './lib/stats.mjs';
-import { startAndWait, stop, run, sleep } from './lib/proc.mjs';
 import { APP, variants, childEnv } from './lib/variants.mjs';
 import { otlpTarget } from './lib/target.mjs';
 import { summarize } from './lib/cpuprofile.mjs';
@@ -73,7 +73,7 @@ try {
     const exited = new Promise((r) => started.child.once('exit', r));
     await fetch(`${base}/bench/exit`).then((r) => r.text()).catch(() => undefined);
     await Promise.race([exited, sleep(5000)]);
-    await stop(started.child);
+    await stopChild(started.child);
   }
 } finally {
   await target.close();

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { transform } from 'esbuild';
-import { createRedactor } from '../packages/redact/dist/index.js';
+import { createRedactor } from '@crm/redact';
 import { ROOT, table } from './lib/report.mjs';
 import { parseArgs } from './lib/args.mjs';
 

@@ -5,10 +5,10 @@
 // --require @opentelemetry/auto-instrumentations-node/register.
 // Variants alternate run by run (the order rotates each round); medians and spread.
 //   node bench/startup.mjs [--quick] [--no-record] [--runs=N] [--json=FILE]
+import { getJson, startAndWait, stopChild } from '@crm/test-kit';
 import { parseArgs } from './lib/args.mjs';
 import { header, publish, table, verdict, commandLine, ROOT } from './lib/report.mjs';
 import { median, spread, fixed, mib, min, max } from './lib/stats.mjs';
-import { startAndWait, stop, getJson } from './lib/proc.mjs';
 import { APP, variants, childEnv } from './lib/variants.mjs';
 import { otlpTarget } from './lib/target.mjs';
 
@@ -28,7 +28,7 @@ async function once(variant) {
     const stats = await getJson(`${base}/bench/stats`);
     return { listenMs: started.ms, maxRssBytes: stats.maxRssBytes, cpuMs: (stats.cpuUserMicros + stats.cpuSystemMicros) / 1000 };
   } finally {
-    await stop(started.child);
+    await stopChild(started.child);
   }
 }
 

@@ -7,11 +7,10 @@
 // Prints one JSON line: { sent, failed, requests, seconds, statusCodes }.
 import { request, Agent } from 'node:http';
 import { randomFillSync, randomBytes } from 'node:crypto';
-import { createRequire } from 'node:module';
+import { OTLP_CODECS } from '@crm/test-kit';
 
-const require = createRequire(import.meta.url);
-const root = require('otlp-proto-codec/build/src/generated/root');
-const C = root.opentelemetry.proto.collector;
+const TRACES = OTLP_CODECS['/v1/traces'];
+const LOGS = OTLP_CODECS['/v1/logs'];
 
 const [base, kind, rateArg, secondsArg] = process.argv.slice(2);
 const rate = Number(rateArg);
@@ -65,8 +64,8 @@ function buildTraces() {
     }
     traces.push(ids);
   }
-  const msg = C.trace.v1.ExportTraceServiceRequest.fromObject({ resourceSpans: [{ resource, scopeSpans: [{ scope: { name: 'bench' }, spans }] }] });
-  return { bytes: Buffer.from(C.trace.v1.ExportTraceServiceRequest.encode(msg).finish()), traces, items: spans.length };
+  const msg = TRACES.fromObject({ resourceSpans: [{ resource, scopeSpans: [{ scope: { name: 'bench' }, spans }] }] });
+  return { bytes: Buffer.from(TRACES.encode(msg).finish()), traces, items: spans.length };
 }
 
 function buildLogs() {
@@ -82,8 +81,8 @@ function buildLogs() {
       attributes: [str('contact.id', String(i)), str('code.function', 'updateContact')],
     });
   }
-  const msg = C.logs.v1.ExportLogsServiceRequest.fromObject({ resourceLogs: [{ resource, scopeLogs: [{ scope: { name: 'bench' }, logRecords }] }] });
-  return { bytes: Buffer.from(C.logs.v1.ExportLogsServiceRequest.encode(msg).finish()), traces, items: logRecords.length };
+  const msg = LOGS.fromObject({ resourceLogs: [{ resource, scopeLogs: [{ scope: { name: 'bench' }, logRecords }] }] });
+  return { bytes: Buffer.from(LOGS.encode(msg).finish()), traces, items: logRecords.length };
 }
 
 const built = kind === 'traces' ? buildTraces() : buildLogs();

@@ -4,15 +4,12 @@
 // to count what arrived, and answers 200 like a collector. GET /stats returns the counts.
 // Prints `SINK <port>` when ready. Usage: node bench/lib/otlp-sink.mjs [port]
 import { createServer } from 'node:http';
-import { createRequire } from 'node:module';
+import { OTLP_CODECS } from '@crm/test-kit';
 
-const require = createRequire(import.meta.url);
-const root = require('otlp-proto-codec/build/src/generated/root');
-const c = root.opentelemetry.proto.collector;
 const SIGNALS = {
-  '/v1/traces': { codec: c.trace.v1.ExportTraceServiceRequest, count: countSpans },
-  '/v1/metrics': { codec: c.metrics.v1.ExportMetricsServiceRequest, count: countPoints },
-  '/v1/logs': { codec: c.logs.v1.ExportLogsServiceRequest, count: countLogs },
+  '/v1/traces': { codec: OTLP_CODECS['/v1/traces'], count: countSpans },
+  '/v1/metrics': { codec: OTLP_CODECS['/v1/metrics'], count: countPoints },
+  '/v1/logs': { codec: OTLP_CODECS['/v1/logs'], count: countLogs },
 };
 const stats = { requests: 0, bytes: 0, spans: 0, logRecords: 0, metricPoints: 0, undecodable: 0 };
 

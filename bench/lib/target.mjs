@@ -2,9 +2,9 @@
 // (started with stack/start.sh when it is installed but not running, and stopped
 // again afterwards), or else a local sink (bench/lib/otlp-sink.mjs), said in the output.
 import { join } from 'node:path';
+import { startAndWait, stackEnv, stopChild } from '@crm/test-kit';
 import { ROOT } from './report.mjs';
-import { startAndWait, stop } from './proc.mjs';
-import { stackEnv, collectorMetrics, collectorUp, ensureStack, missingComponents } from './stack.mjs';
+import { collectorMetrics, collectorUp, ensureStack, missingComponents } from './stack.mjs';
 
 /**
  * `startStack: false` (the quick setting) uses the collector only if it is already running;
@@ -49,6 +49,6 @@ export async function otlpTarget({ startStack = true, sink: forceSink = false } 
     description:
       `a LOCAL OTLP SINK (bench/lib/otlp-sink.mjs: decodes and counts, answers 200) at http://127.0.0.1:${sinkPort}, because ${why}`,
     spans: async () => (await (await fetch(`http://127.0.0.1:${sinkPort}/stats`)).json()).spans,
-    close: () => stop(sink.child, 'SIGTERM'),
+    close: () => stopChild(sink.child, 'SIGTERM'),
   };
 }

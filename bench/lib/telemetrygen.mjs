@@ -4,7 +4,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { stackEnv } from './stack.mjs';
+import { stackEnv, stackHome } from '@crm/test-kit';
 
 const MODULE = 'github.com/open-telemetry/opentelemetry-collector-contrib/cmd/telemetrygen';
 
@@ -21,7 +21,7 @@ function cmp(a, b) {
  */
 export function ensureTelemetrygen({ install = true } = {}) {
   const env = stackEnv();
-  const bin = join(env.CRM_STACK_HOME, 'bin');
+  const bin = join(stackHome(), 'bin');
   const path = join(bin, 'telemetrygen');
   const stamp = join(bin, '.telemetrygen-version');
   const wanted = `v${env.OTELCOL_VERSION}`;

@@ -1,6 +1,7 @@
 // The three ways the benchmark app runs. Only the --require flag and its
 // exporter settings differ; the app, Node and the machine are the same.
 import { join } from 'node:path';
+import { scrubbedEnv } from '@crm/test-kit';
 import { ROOT } from './report.mjs';
 
 export const APP = join(ROOT, 'bench', 'fixtures', 'app.cjs');
@@ -73,9 +74,7 @@ export function variants(endpoint, withEnvs = [], preloads = []) {
   return list;
 }
 
-/** Environment for a variant's child: the parent's, minus any OTEL_* that would skew it. */
+/** Environment for a variant's child: the parent's, minus any OTEL_*, CRM_OTEL_* or NODE_OPTIONS that would skew it. */
 export function childEnv(variant, extra = {}) {
-  const env = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('OTEL_') && !k.startsWith('CRM_OTEL_')) env[k] = v;
-  return { ...env, ...variant.env, ...extra };
+  return { ...scrubbedEnv(['OTEL_', 'CRM_OTEL_']), ...variant.env, ...extra };
 }

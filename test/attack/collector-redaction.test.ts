@@ -5,11 +5,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parse } from 'yaml';
 import { createRedactor, KEY_QUALIFIERS, SECRET_HEADERS, SECRET_STEMS, SECRET_WORDS, WHOLE_KEY_WORDS, QUERY_ONLY_WORDS } from '@crm/redact';
+import { REPO } from '@crm/test-kit';
 import { ORDINARY, SECRET_KEYS, TEXT_ATTACKS } from './corpus.ts';
 
-const CONFIG = new URL('../../otel-collector/config.yaml', import.meta.url);
+const CONFIG = join(REPO, 'otel-collector', 'config.yaml');
 const engine = createRedactor();
 
 const cap = (w: string): string => w[0]!.toUpperCase() + w.slice(1);

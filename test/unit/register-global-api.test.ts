@@ -7,13 +7,14 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { afterEach, describe, test } from 'node:test';
 import { TracerProvider } from '@opentelemetry/sdk-trace';
+import { REPO } from '@crm/test-kit';
 import { chooseApi, type Api, type ApiCopy } from '../../packages/otel-register/src/global-api.ts';
 
 const require = createRequire(import.meta.url);
-const ROOT = join(import.meta.dirname, '..', '..', 'node_modules');
+const NODE_MODULES = join(REPO, 'node_modules');
 const older = require('otel-api-older') as Api;
 const newer = require('@opentelemetry/api') as Api;
-const copy = (dir: string, version: string, api: Api): ApiCopy => ({ dir: join(ROOT, dir), version, load: () => api });
+const copy = (dir: string, version: string, api: Api): ApiCopy => ({ dir: join(NODE_MODULES, dir), version, load: () => api });
 const OLDER = copy('otel-api-older', '1.9.1', older);
 const NEWER = copy('@opentelemetry/api', '1.10.0', newer);
 
