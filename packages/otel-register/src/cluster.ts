@@ -27,8 +27,8 @@ interface Message {
   scopeMetrics?: ScopeMetrics[];
 }
 
-/** single: no cluster, or its primary; worker: a worker of a primary that runs the register; pm2: a worker of any other primary. */
-type Role = { kind: 'single' } | { kind: 'worker' } | { kind: 'pm2'; instance: number };
+/** single: no cluster, or its primary; worker: a worker of a primary that runs the register; instance: a worker of any other primary (PM2's daemon). */
+type Role = { kind: 'single' } | { kind: 'worker' } | { kind: 'instance'; instance: number };
 
 let role: Role | undefined;
 
@@ -38,7 +38,7 @@ export function clusterRole(env: NodeJS.ProcessEnv = process.env): Role {
   // Node removes NODE_UNIQUE_ID from a worker's environment before the preload runs: cluster knows.
   if (!(require('node:cluster') as typeof import('node:cluster').default).isWorker) return (role = { kind: 'single' });
   if (env[PRIMARY_ENV] === String(process.ppid)) return (role = { kind: 'worker' });
-  return (role = { kind: 'pm2', instance: pm2Instance(env) });
+  return (role = { kind: 'instance', instance: pm2Instance(env) });
 }
 
 /** PM2 hands its settings over as JSON in pm2_env (copied into the environment only after the preload). */
@@ -55,13 +55,13 @@ function pm2Instance(env: NodeJS.ProcessEnv): number {
 /** Whether this process prints the start-up line (a cluster speaks once). */
 export function speaksForCluster(): boolean {
   const r = clusterRole();
-  return r.kind === 'single' || (r.kind === 'pm2' && r.instance === 0);
+  return r.kind === 'single' || (r.kind === 'instance' && r.instance === 0);
 }
 
 /** The Prometheus port of this process (PM2 instances each have their own). */
 export function prometheusPort(port: number): number {
   const r = clusterRole();
-  return r.kind === 'pm2' ? port + r.instance : port;
+  return r.kind === 'instance' ? port + r.instance : port;
 }
 
 /** A worker's reader: its collection goes to the primary when asked, never to a port of its own. */
