@@ -58,7 +58,11 @@ interface Row {
   explained?: string;
   /** Problems an upstream defect causes: listed as explained, not failed, while they still occur. */
   upstream?: { problems: RegExp; why: string };
+  /** More checks of what the app exported: its /metrics text and its spans; the problems found. */
+  exported?(metrics: string, spans: ReceivedSpan[]): string[];
 }
+
+const PG_PASSWORD = 'compat-Pg-pass-7Q';
 
 const json = (ctx: Ctx): string => {
   const file = join(ctx.dir, 'db.json');
@@ -118,7 +122,8 @@ const ROWS: Row[] = [
     name: 'Express 5 + pg + ioredis',
     preload: 'require',
     args: () => ['express-db.js'],
-    env: (c) => ({ DATABASE_URL: c.db.databaseUrl, REDIS_URL: c.db.redisUrl }),
+    // With a password (the test server trusts local connections, so it is accepted and unused).
+    env: (c) => ({ DATABASE_URL: c.db.databaseUrl.replace('//postgres@', `//postgres:${PG_PASSWORD}@`), REDIS_URL: c.db.redisUrl }),
     ready: /READY/,
     requests: [
       { path: '/leads/1', status: 200, route: '/leads/:id' },
@@ -126,6 +131,10 @@ const ROWS: Row[] = [
     ],
     children: ['@opentelemetry/instrumentation-pg', '@opentelemetry/instrumentation-ioredis'],
     exit: SIGNALS,
+    exported: (metrics, spans) => [
+      ...(/db_client_connection_max\{[^}]*db_client_connection_pool_name="127\.0\.0\.1:\d+\/postgres"/.test(metrics) ? [] : [`pg pool not named host:port/database: ${metrics.match(/db_client_connection_max\{[^}]*\}/)?.[0]}`]),
+      ...(metrics.includes(PG_PASSWORD) || JSON.stringify(spans).includes(PG_PASSWORD) ? ['the connection string password was exported'] : []),
+    ],
   },
   { name: 'Node cluster (2 workers)', preload: 'require', args: () => ['node-cluster.js'], ready: /READY/, requests: plain, exit: SIGNALS },
   {
@@ -289,10 +298,12 @@ for (const row of ROWS) {
         if (res.status !== r.status) problems.push(`${r.method ?? 'GET'} ${r.path} answered ${res.status}, expected ${r.status}`);
       }
       let metrics = 'n/a';
+      let metricsText = '';
       if (row.requests.length && !row.insteadOfStartup) {
         let count = 0;
         for (const port of row.metricsPorts?.(app.promPort) ?? [app.promPort]) {
           const text = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text()).catch(() => '');
+          metricsText += text;
           count += parsePrometheusText(text)
             .filter((s) => /^http_server_request_duration(_seconds)?_count$/.test(s.name))
             .reduce((n, s) => n + s.value, 0);
@@ -334,6 +345,7 @@ for (const row of ROWS) {
         children = row.children.map((scope, i) => `${scope.replace('@opentelemetry/instrumentation-', '')} ${counts[i]}`).join(', ');
         for (const [i, scope] of row.children.entries()) if (counts[i] === 0) problems.push(`no ${scope} span under a request's server span`);
       }
+      if (row.exported) problems.push(...row.exported(metricsText, receiver.spans.filter((s) => s.resource['service.name'] === service)));
       if (row.insteadOfStartup && spans.length) problems.push(`${spans.length} server spans exported although the line says nothing is`);
 
       let int = { code: null as number | null, ms: 0 };

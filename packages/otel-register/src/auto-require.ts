@@ -6,9 +6,17 @@ import { createRequire } from 'node:module';
 let req: NodeJS.Require | undefined;
 let own: NodeJS.Require | undefined;
 
-export function requireFromAutoInstrumentations<T>(pkg: string): T {
+function autoRequire(): NodeJS.Require {
   req ??= createRequire(require.resolve('@opentelemetry/auto-instrumentations-node'));
-  return req(pkg) as T;
+  return req;
+}
+
+export function requireFromAutoInstrumentations<T>(pkg: string): T {
+  return autoRequire()(pkg) as T;
+}
+
+export function resolveFromAutoInstrumentations(pkg: string): string {
+  return autoRequire().resolve(pkg);
 }
 
 /** A dependency of this package, required at run time (never bundled into the SDK file). */

@@ -6,9 +6,10 @@ import { createRequire, isBuiltin } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import type { IncomingMessage } from 'node:http';
 import { registerInstrumentations, type Instrumentation } from '@opentelemetry/instrumentation';
-import { requireFromAutoInstrumentations, requireFromRegister } from './auto-require';
+import { requireFromAutoInstrumentations, requireFromRegister, resolveFromAutoInstrumentations } from './auto-require';
 import { DEFAULTS, type Config } from './config';
 import { warn } from './diagnostics';
+import { namePoolsFromConnectionStrings } from './pg-pool-name';
 
 interface MapEntry {
   name: string;
@@ -138,6 +139,7 @@ export function setupInstrumentations(config: Config, esm: boolean): Instrumenta
       // registerInstrumentations hands each one the global providers (some, like
       // runtime-node, create their instruments only then).
       if (Cls) registerInstrumentations({ instrumentations: [new Cls(instrumentationConfig(entry.name, config))] });
+      if (entry.name === 'pg') namePoolsFromConnectionStrings(resolveFromAutoInstrumentations(entry.pkg));
     } catch (error) {
       warn(`instrumentation ${entry.name} could not start (${(error as Error).message}); the app runs without it`);
     }
