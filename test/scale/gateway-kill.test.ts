@@ -19,23 +19,27 @@ test('gateway-2 killed for 30 s under load: every error trace outside the decisi
   const run = newRun();
   const enqueueFailedBefore = await scrapeSum(AGENT_TELEMETRY, 'otelcol_exporter_enqueue_failed_spans', {});
   const load = loadGenerator(run, ['error', 'ordinary'], 20);
-  await sleep(10_000);
-  const killedAt = Date.now();
-  await stackScript('stop.sh', '--kill', 'gateway-2');
-  await sleep(30_000);
-  const restartAt = Date.now();
-  await stackScript('start.sh', '--profile', 'scale', 'gateway-2');
-  const restartedAt = Date.now();
-  await sleep(15_000);
-  await load.stop();
+  const at = { killed: 0, restart: 0, restarted: 0 };
+  try {
+    await sleep(10_000);
+    at.killed = Date.now();
+    await stackScript('stop.sh', '--kill', 'gateway-2');
+    await sleep(30_000);
+    at.restart = Date.now();
+    await stackScript('start.sh', '--profile', 'scale', 'gateway-2');
+    at.restarted = Date.now();
+    await sleep(15_000);
+  } finally {
+    await load.stop();
+  }
 
   assert.deepEqual(load.failures, [], 'the agent accepted every span while a gateway was down');
   const errors = load.sent.filter((t) => t.kind === 'error');
   // At risk: started within decision_wait (+1 s for batching) before the kill; the killed gateway
   // may have held them undecided.
-  const atRisk = (t: (typeof errors)[number]): boolean => t.startedAt >= killedAt - DECISION_WAIT_MS - 1000 && t.startedAt < killedAt;
+  const atRisk = (t: (typeof errors)[number]): boolean => t.startedAt >= at.killed - DECISION_WAIT_MS - 1000 && t.startedAt < at.killed;
   const mustKeep = errors.filter((t) => !atRisk(t));
-  const during = errors.filter((t) => t.startedAt >= killedAt && t.startedAt < restartedAt).length;
+  const during = errors.filter((t) => t.startedAt >= at.killed && t.startedAt < at.restarted).length;
 
   await waitFor(async () => {
     const s = await mapLimit(mustKeep, 8, stored);
@@ -57,7 +61,7 @@ test('gateway-2 killed for 30 s under load: every error trace outside the decisi
   figure('gateway_kill', {
     traces_sent: load.sent.length, error_traces: errors.length, error_traces_sent_while_down: during,
     error_traces_outside_window_complete: mustKeep.length, in_window: atRiskErrors.length, in_window_lost: lost,
-    down_s: Math.round((restartAt - killedAt) / 1000), restart_s: Math.round((restartedAt - restartAt) / 1000),
+    down_s: Math.round((at.restart - at.killed) / 1000), restart_s: Math.round((at.restarted - at.restart) / 1000),
   });
   assert.ok(during > 100, `load kept running while the gateway was down (${during} error traces)`);
 });
