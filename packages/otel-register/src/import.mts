@@ -6,12 +6,11 @@
 // elsewhere on its own thread (module.register, deprecated in Node 26), told the modules over a channel.
 // Worker threads inherit the flag but start no SDK of their own (one per process).
 import { createRequire, register } from 'node:module';
-import { isMainThread } from 'node:worker_threads';
 
 const require = createRequire(import.meta.url);
 const { isDisabled } = require('./disabled.js') as typeof import('./disabled.js');
 
-if (isMainThread && !isDisabled(process.env)) {
+if (!isDisabled(process.env) && (require('node:worker_threads') as typeof import('node:worker_threads')).isMainThread) {
   const iitmSync = await import('import-in-the-middle/register-hooks.mjs');
   const { loadSdk, saveCompileCache } = require('./sdk-loader.js') as typeof import('./sdk-loader.js');
   let sdk: ReturnType<ReturnType<typeof loadSdk>['startSdk']>;
