@@ -6,21 +6,11 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { test } from 'node:test';
-import { parsePrometheusText, total } from '@crm/test-kit';
+import { metricsText, parsePrometheusText, total } from '@crm/test-kit';
 import { useRegisterHarness } from '../support/register-harness.ts';
 
 const h = useRegisterHarness();
 
-/** /metrics once it answers (the register starts its Prometheus server asynchronously). */
-async function metricsText(url: string): Promise<string> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const res = await fetch(url).catch((err: unknown) => err as Error);
-    if (!(res instanceof Error) && res.status === 200) return res.text();
-    if (Date.now() > deadline) throw new Error(`${url} did not answer 200 in 15 s: ${res instanceof Error ? res.message : res.status}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 const KEY = 'contact-merged-key-0123456789';
 
 for (const [file, preload] of [['contact-merged-app.mts', 'import'], ['contact-merged-app.cjs', 'require']] as const) {

@@ -14,7 +14,7 @@ import { metrics } from '@opentelemetry/api';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { createBusinessEvents } from '@crm/business-events';
-import { OtlpReceiver, REPO, fastExportEnv, freePort, parsePrometheusText, scrubbedEnv, type Sample } from '@crm/test-kit';
+import { OtlpReceiver, REPO, fastExportEnv, freePort, metricsText, parsePrometheusText, scrubbedEnv, type Sample } from '@crm/test-kit';
 
 const require = createRequire(import.meta.url);
 const REGISTER = join(REPO, 'packages', 'otel-register', 'dist', 'register.js');
@@ -104,16 +104,6 @@ function assertContract(text: string): void {
   for (const leaked of ['L-1', 'P-1', 'O-1', 'jane', 'Acme', 'carrier']) assert.ok(!text.includes(leaked), `${leaked} not in /metrics`);
 }
 
-async function scrapeWhenUp(url: string): Promise<string> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const res = await fetch(url).catch((err: unknown) => err as Error);
-    if (!(res instanceof Error) && res.status === 200) return res.text();
-    if (Date.now() > deadline) throw new Error(`${url} did not answer 200 in 15 s: ${res instanceof Error ? res.message : res.status}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 const children: ChildProcess[] = [];
 let receiver: OtlpReceiver | undefined;
 const dirs: string[] = [];
@@ -171,7 +161,7 @@ describe('Prometheus exposition', () => {
     await receiver.waitFor(`READY from the app (output so far: ${output})`, () => output.includes('READY') || (child.exitCode !== null ? assert.fail(output) : false));
 
     // the register starts its Prometheus server asynchronously: wait until it answers
-    assertContract(await scrapeWhenUp(`http://127.0.0.1:${promPort}/metrics`));
+    assertContract(await metricsText(`http://127.0.0.1:${promPort}/metrics`));
 
     const span = await receiver.waitFor('the POST /leads span', () =>
       receiver!.spans.find((s) => s.name === 'POST /leads' && s.resource['service.name'] === 'business-events-app'),

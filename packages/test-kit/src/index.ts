@@ -4,7 +4,7 @@ export { stackEnv, stackPort, stackHome, componentBinary, healthUrl, type Compon
 export { freePort } from './ports.js';
 export { waitFor, sleep, type WaitOptions } from './wait.js';
 export { scrubbedEnv } from './env.js';
-export { parsePrometheusText, scrape, total, type Sample } from './prom-text.js';
+export { parsePrometheusText, scrape, total, metricsText, type Sample } from './prom-text.js';
 export { OTLP_CODECS, isOtlpPath, type OtlpCodec, type OtlpPath } from './otlp-codec.js';
 export { OtlpReceiver, type Attrs, type ReceivedSpan, type ReceivedLog, type ReceivedMetric } from './otlp-receiver.js';
 export {

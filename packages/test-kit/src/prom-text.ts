@@ -1,4 +1,5 @@
 // Reads Prometheus text exposition into samples, for scrape assertions.
+import { waitFor } from './wait.js';
 export interface Sample {
   name: string;
   labels: Record<string, string>;
@@ -32,4 +33,16 @@ export function total(samples: Sample[], name: string, match: Record<string, str
   return samples
     .filter((s) => s.name === name && Object.entries(match).every(([k, v]) => s.labels[k] === v))
     .reduce((n, s) => n + s.value, 0);
+}
+
+/** The text of a /metrics endpoint once it answers 200 (the register starts its Prometheus server asynchronously). */
+export function metricsText(url: string, timeoutMs = 15_000): Promise<string> {
+  return waitFor(
+    async () => {
+      const res = await fetch(url);
+      if (res.status !== 200) throw new Error(`HTTP ${res.status}`);
+      return res.text();
+    },
+    { what: `${url} to answer 200`, timeoutMs, intervalMs: 100 },
+  );
 }
