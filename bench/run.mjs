@@ -2,7 +2,7 @@
 // `npm run bench`: every benchmark, one after the other, each in its own process,
 // each printing its markdown table and (unless --no-record) recording it in bench/results/
 // (git-ignored); BENCHMARKS.md's summary is written from those records.
-//   node bench/run.mjs [--quick] [--no-record] [--require] [--only=startup,http,business-events,redaction,collector]
+//   node bench/run.mjs [--quick] [--no-record] [--require] [--only=startup,http,business-events,redaction,collector,tiered]
 // Order: start-up and business events first (no stack needed), then the local stack is
 // started once (if installed and not running) for HTTP and the collector, and stopped after.
 // Exit status: non-zero if a benchmark failed (the collector only with --require when it cannot run).
@@ -13,8 +13,9 @@ import { parseArgs, forwardArgs } from './lib/args.mjs';
 import { ROOT, RECORDED, table, header, recordSection } from './lib/report.mjs';
 import { ensureStack, missingComponents } from './lib/stack.mjs';
 
-// collector before HTTP: the HTTP benchmark leaves a backlog in the stack's Jaeger exporter queue
-const ALL = ['startup', 'business-events', 'redaction', 'collector', 'http'];
+// collector before HTTP: the HTTP benchmark leaves a backlog in the stack's Jaeger exporter queue;
+// tiered runs private collectors on free ports (no stack needed)
+const ALL = ['startup', 'business-events', 'redaction', 'collector', 'tiered', 'http'];
 const NEEDS_STACK = new Set(['http', 'collector']);
 const TITLES = { 'business-events': 'Business events', redaction: 'Redaction' };
 
