@@ -39,7 +39,7 @@ async function startHealthy(bin, argv, extraEnv, healthPort, name) {
       { what: name, timeoutMs: 30_000, intervalMs: 300, giveUp: () => (started.child.exitCode !== null ? 'exited' : undefined) });
   } catch (error) {
     await stopChild(started.child);
-    throw new Error(`${name} did not become healthy: ${error.message}; ${started.stderr().trim().split('\n').slice(-3).join(' ')}`);
+    throw new Error(`${name} did not become healthy: ${error.message}; ${started.stderr().trim().split('\n').slice(-3).join(' ')}`, { cause: error });
   }
   return started.child;
 }
