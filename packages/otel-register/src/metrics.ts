@@ -17,9 +17,10 @@ import { warn } from './diagnostics';
 import { globalApi } from './global-api';
 import { ExportHealth, type DropLedger, type QueueGate } from './export-guard';
 import { otlpMetricExporter } from './exporters';
+import { usePrometheusNames } from './prometheus-names';
 import { redactMetrics, type Redactor } from './redaction';
 
-/** The Prometheus endpoint, serving every collection redacted. */
+/** The Prometheus endpoint, serving every collection redacted and with Prometheus names. */
 class RedactingPrometheusExporter extends PrometheusExporter {
   constructor(
     private readonly redactor: Redactor,
@@ -30,8 +31,11 @@ class RedactingPrometheusExporter extends PrometheusExporter {
 
   override async collect(options?: Parameters<PrometheusExporter['collect']>[0]): ReturnType<PrometheusExporter['collect']> {
     const result = await super.collect(options);
-    await addWorkerMetrics(result.resourceMetrics); // a cluster's primary serves its workers' too (cluster.ts)
+    // A cluster's primary serves its workers' too (cluster.ts); they come as their SDK made them,
+    // so anything that renames or rewrites the collection comes after this line.
+    await addWorkerMetrics(result.resourceMetrics);
     redactMetrics(this.redactor, result.resourceMetrics);
+    usePrometheusNames(result.resourceMetrics); // unit suffixes, as the Collector and Prometheus's OTLP ingestion name them
     return result;
   }
 }
