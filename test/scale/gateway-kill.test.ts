@@ -9,11 +9,11 @@
 // refused nothing and its queue never overflowed.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { port, waitFor } from '../support/backends.ts';
-import { figure, loadGenerator, mapLimit, newRun, scrapeSum, sleep, SPANS_PER_TRACE, stackScript, stored } from './tiered.ts';
+import { sleep, stackPort, waitFor } from '@crm/test-kit';
+import { figure, loadGenerator, mapLimit, newRun, scrapeSum, SPANS_PER_TRACE, stackScript, stored } from './tiered.ts';
 
 const DECISION_WAIT_MS = 5000; // TAIL_SAMPLING_DECISION_WAIT default
-const AGENT_TELEMETRY = [port('COLLECTOR_TELEMETRY_PORT')];
+const AGENT_TELEMETRY = [stackPort('COLLECTOR_TELEMETRY_PORT')];
 
 test('gateway-2 killed for 30 s under load: every error trace outside the decision window complete, none split, nothing refused', { timeout: 420_000 }, async () => {
   const run = newRun();

@@ -6,8 +6,9 @@
 // stops the two-node cluster, which docs/SCALING.md states.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { httpJson, urls, waitFor } from '../support/backends.ts';
-import { figure, loadGenerator, mapLimit, newRun, sendLog, sleep, SPANS_PER_TRACE, stackScript, stored } from './tiered.ts';
+import { httpJson, urls } from '../support/backends.ts';
+import { sleep, waitFor } from '@crm/test-kit';
+import { figure, loadGenerator, mapLimit, newRun, sendLog, SPANS_PER_TRACE, stackScript, stored } from './tiered.ts';
 
 /** Distinct scale.log_id values of one run in crm-app-logs-* (an at-least-once retry may repeat a
  * document). No _refresh: it fails while a replica's node is gone; the indices refresh every second. */

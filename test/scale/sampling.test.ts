@@ -4,14 +4,14 @@
 // RED metrics (spanmetrics, before sampling) count every span, dropped ones included.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { port, waitFor } from '../support/backends.ts';
-import { figure, mapLimit, newRun, scrapeSum, sendTrace, sleep, SPANS_PER_TRACE, stored, type SentTrace, type TraceKind } from './tiered.ts';
+import { sleep, stackPort, waitFor } from '@crm/test-kit';
+import { figure, mapLimit, newRun, scrapeSum, sendTrace, SPANS_PER_TRACE, stored, type SentTrace, type TraceKind } from './tiered.ts';
 
 const ORDINARY = 600;
 const SHARE = 0.10; // TAIL_SAMPLING_PERCENT default
 // Binomial sd of the kept count is sqrt(600 * 0.1 * 0.9) = 7.3 traces; +-4 points is more than 3 sd.
 const TOLERANCE = 0.04;
-const EXPORTERS = [port('GATEWAY_1_PROMETHEUS_EXPORTER_PORT'), port('GATEWAY_2_PROMETHEUS_EXPORTER_PORT')];
+const EXPORTERS = [stackPort('GATEWAY_1_PROMETHEUS_EXPORTER_PORT'), stackPort('GATEWAY_2_PROMETHEUS_EXPORTER_PORT')];
 
 test('tail sampling keeps every error, slow and business-event trace, the configured share of the rest, each trace whole', { timeout: 300_000 }, async () => {
   const run = newRun();

@@ -3,7 +3,8 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { getTrace, REPO, urls, type JaegerTrace } from '../support/backends.ts';
+import { getTrace, urls, type JaegerTrace } from '../support/backends.ts';
+import { REPO, scrape, sleep, total } from '@crm/test-kit';
 
 /** The kinds of trace tail sampling is configured for (otel-collector/tiered/gateway.yaml). */
 export type TraceKind = 'error' | 'slow' | 'event' | 'ordinary';
@@ -132,13 +133,12 @@ export function loadGenerator(run: string, kinds: TraceKind[], perSecond: number
       } catch (err) {
         failures.push((err as Error).message);
       }
-      await new Promise((r) => setTimeout(r, Math.max(0, 1000 / perSecond - (Date.now() - tick))));
+      await sleep(Math.max(0, 1000 / perSecond - (Date.now() - tick)));
     }
   })();
   return { sent, failures, stop: async () => { running = false; await loop; } };
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Maps items through fn, `width` at a time. */
 export async function mapLimit<T, R>(items: T[], width: number, fn: (item: T) => Promise<R>): Promise<R[]> {
@@ -156,14 +156,7 @@ export async function mapLimit<T, R>(items: T[], width: number, fn: (item: T) =>
 /** Sum of a counter over the lines of Prometheus text scrapes whose labels contain every `match` pair. */
 export async function scrapeSum(ports: number[], metric: string, match: Record<string, string>): Promise<number> {
   let sum = 0;
-  for (const p of ports) {
-    const text = await (await fetch(`http://127.0.0.1:${p}/metrics`, { signal: AbortSignal.timeout(10_000) })).text();
-    for (const line of text.split('\n')) {
-      if (!line.startsWith(`${metric}{`)) continue;
-      if (!Object.entries(match).every(([k, v]) => line.includes(`${k}="${v}"`))) continue;
-      sum += Number(line.slice(line.lastIndexOf(' ') + 1));
-    }
-  }
+  for (const p of ports) sum += total(await scrape(`http://127.0.0.1:${p}/metrics`), metric, match);
   return sum;
 }
 

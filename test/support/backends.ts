@@ -173,7 +173,3 @@ export function stackStop(...args: Array<Component | { kill?: boolean }>): Promi
   const kill = args.some((a) => typeof a === 'object' && a.kill === true);
   return runScript('stop.sh', [...(kill ? ['--kill'] : []), ...components]);
 }
-
-// Transitional: these moved to @crm/test-kit; test/scale/*, written while the kit landed, still
-// imports them from here. Delete once those import the kit.
-export { REPO, waitFor, stackPort as port } from '@crm/test-kit';
