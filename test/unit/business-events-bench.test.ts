@@ -18,10 +18,23 @@ test('bench/business-events.mjs --quick prints the cost table with every scenari
     'leadCreated, SDK: metric + span event',
     'opportunityCreated, SDK: metrics + span event',
     'leadCreated, SDK: full call (metric + span event + log record)',
+    'defineEvent event (1 counter, 1 label), no SDK',
+    'defineEvent event (1 counter, 1 label), SDK: metric + span event',
+    'defineEvent event (1 counter, 1 label), SDK: full call',
   ]) {
     const row = lines.find((l) => l.startsWith(`| ${scenario} |`));
     assert.ok(row, `row for ${scenario} in:\n${r.stdout}`);
     assert.match(row, /\| -?\d+(\.\d)? \| -?\d+\.\dx \|$/, row);
   }
   assert.match(r.stdout, /Goal: metric \+ span-event part <= 1000 ns per call: (met|NOT met)/);
+});
+
+test('--baseline=REV measures the package of that git revision in the same run', () => {
+  const r = spawnSync(process.execPath, [join(REPO, 'bench', 'business-events.mjs'), '--quick', '--baseline=HEAD'], { cwd: REPO, encoding: 'utf8', timeout: 120_000 });
+  assert.equal(r.status, 0, `exit ${r.status}\n${r.stdout}\n${r.stderr}`);
+  for (const scenario of ['leadCreated at HEAD, SDK: metric + span event', 'opportunityCreated at HEAD, SDK: full call']) {
+    const row = r.stdout.split('\n').find((l) => l.startsWith(`| ${scenario} |`));
+    assert.ok(row, `row for ${scenario} in:\n${r.stdout}`);
+    assert.match(row, /\| -?\d+(\.\d)? \| -?\d+\.\dx \|$/, row);
+  }
 });
