@@ -12,6 +12,8 @@ import { REPO, componentBinary, stackEnv } from '@crm/test-kit';
 
 const CONFIG = join(REPO, 'otel-collector', 'config.yaml');
 const MANIFEST = join(REPO, 'otel-collector', 'builder-config.yaml');
+/** The tiered profile's roles, each merged on top of config.yaml (otelcol-crm --config config.yaml --config <role>). */
+const TIERED = ['agent', 'gateway'].map((role) => join(REPO, 'otel-collector', 'tiered', `${role}.yaml`));
 const BINARY = componentBinary('collector');
 /** Module path prefix of the kit's own components (otel-collector/components/<folder>). */
 const LOCAL_MODULE_PREFIX = 'crm-otel-kit.local/otel-collector/components/';
@@ -96,6 +98,15 @@ describe('otelcol-crm and otel-collector/config.yaml', () => {
     await assertRejected(file, /routing\/logs|condition|statement/i);
   });
 
+  test('validate accepts each tiered role merged on top of config.yaml, with and without the environment', async () => {
+    for (const file of TIERED) {
+      for (const env of [bareEnv(), startEnv()]) {
+        const r = await otelcol(['validate', '--config', CONFIG, '--config', file], env);
+        assert.equal(r.code, 0, `otelcol-crm validate --config config.yaml --config ${file} failed:\n${r.stdout}${r.stderr}`);
+      }
+    }
+  });
+
   test('validate rejects a component this distribution does not contain', async () => {
     const file = brokenCopy((cfg) => {
       cfg.exporters!.kafka = { brokers: ['127.0.0.1:9092'] };
@@ -110,6 +121,11 @@ describe('otelcol-crm and otel-collector/config.yaml', () => {
     assert.equal(r.code, 0, `otelcol-crm components failed:\n${r.stderr}`);
     const built = parse(r.stdout) as Record<string, { name: string; module: string }[] | unknown>;
     const cfg = loadConfig();
+    // The tiered profile's roles (otel-collector/tiered/, merged on top of config.yaml) use the same binary.
+    for (const file of TIERED) {
+      const overlay = parse(readFileSync(file, 'utf8'), { merge: true }) as Config;
+      for (const kind of Object.keys(overlay)) if (kind !== 'service') cfg[kind] = { ...cfg[kind], ...overlay[kind] };
+    }
     const version = stackEnv()['OTELCOL_VERSION'];
     assert.ok(version, 'OTELCOL_VERSION is set in stack/stack.env');
     assert.match(readFileSync(MANIFEST, 'utf8'), new RegExp(`version: ${version.replaceAll('.', '\\.')}\\n`));
@@ -120,7 +136,7 @@ describe('otelcol-crm and otel-collector/config.yaml', () => {
       assert.deepEqual(
         inBinary.map((c) => c.name).sort(),
         [...usedTypes].sort(),
-        `${kind} built into otelcol-crm vs used in config.yaml`,
+        `${kind} built into otelcol-crm vs used in config.yaml and otel-collector/tiered/`,
       );
       for (const c of inBinary) {
         if (c.module.startsWith(LOCAL_MODULE_PREFIX)) {
