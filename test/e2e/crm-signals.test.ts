@@ -168,18 +168,18 @@ describe('Prometheus', () => {
   test('HTTP server duration histograms carry routes, for both services', async () => {
     const leadsCount = leads.size;
     const count = await settle(
-      () => byLabel(ours('sum by (http_route, job, instance) (http_server_request_duration_count{http_request_method="POST"})'), 'http_route'),
+      () => byLabel(ours('sum by (http_route, job, instance) (http_server_request_duration_seconds_count{http_request_method="POST"})'), 'http_route'),
       (v) => v['/api/leads'] === leadsCount && v['/api/opportunities'] === oppValues.length,
     );
     assert.equal(count['/api/leads'], leadsCount, JSON.stringify(count));
     assert.equal(count['/api/opportunities'], oppValues.length);
     assert.equal(count['/api/leads/:id/convert'], 2);
-    const inf = await promQuery(ours('sum by (job, instance) (http_server_request_duration_bucket{http_route="/api/leads", le="+Inf"})'));
+    const inf = await promQuery(ours('sum by (job, instance) (http_server_request_duration_seconds_bucket{http_route="/api/leads", le="+Inf"})'));
     assert.deepEqual(inf.map((s) => s.value), [leadsCount], 'the +Inf bucket holds every request');
-    const buckets = await promQuery(ours('http_server_request_duration_bucket{http_route="/api/leads", http_request_method="POST"}'));
+    const buckets = await promQuery(ours('http_server_request_duration_seconds_bucket{http_route="/api/leads", http_request_method="POST"}'));
     assert.ok(buckets.length > 5, `histogram buckets exist (${buckets.length})`);
     const enrichment = await settle(
-      () => promQuery(ours('sum by (job, instance) (http_server_request_duration_count{http_route="/v1/companies/:domain"})', enrichmentId)),
+      () => promQuery(ours('sum by (job, instance) (http_server_request_duration_seconds_count{http_route="/v1/companies/:domain"})', enrichmentId)),
       (v) => v[0]?.value === leadsCount,
     );
     assert.deepEqual(enrichment.map((s) => s.value), [leadsCount], 'the enrichment service served one lookup per lead');

@@ -43,7 +43,7 @@ test('the demo serves traffic, tells one line per journey with its trace, keeps 
     try {
       const samples = await scrape(`http://127.0.0.1:${crmMetrics}/metrics`);
       leads = total(samples, 'leads_created_total');
-      routes = samples.filter((s) => s.name === 'http_server_request_duration_count').map((s) => s.labels['http_route'] ?? '');
+      routes = samples.filter((s) => s.name === 'http_server_request_duration_seconds_count').map((s) => s.labels['http_route'] ?? '');
     } catch (error) {
       lastError = (error as Error).message; // the metrics endpoint may open a moment after the app
     }
@@ -52,7 +52,7 @@ test('the demo serves traffic, tells one line per journey with its trace, keeps 
   assert.ok(leads > 0, `leads_created_total on :${crmMetrics}/metrics is ${leads} ${lastError}`);
   assert.ok(routes.includes('/api/leads'), `HTTP server histogram has route /api/leads (routes: ${routes.join(', ')})`);
   const enrichment = await scrape(`http://127.0.0.1:${crmMetrics + 1}/metrics`);
-  assert.ok(total(enrichment, 'http_server_request_duration_count', { http_route: '/v1/companies/:domain' }) > 0, 'the enrichment service served lookups');
+  assert.ok(total(enrichment, 'http_server_request_duration_seconds_count', { http_route: '/v1/companies/:domain' }) > 0, 'the enrichment service served lookups');
 
   assert.equal(await exited, 0, out);
   const m = /traffic: (\d+) requests, (\d+) ok, \d+ 4xx, (\d+) 5xx/.exec(out.trim().split('\n').filter((l) => l.startsWith('traffic: ')).pop() ?? '');

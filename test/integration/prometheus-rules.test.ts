@@ -131,7 +131,8 @@ test('every alert has a severity Alertmanager routes and a runbook line naming a
 // ---------- the series names the rules read are the ones the kit's exporters write ----------
 
 /** What an app's /metrics shows for a pg.Pool and for the Node.js runtime: the register's copies of
- * instrumentation-pg and instrumentation-runtime-node, serialized by its Prometheus exporter. The
+ * instrumentation-pg and instrumentation-runtime-node, serialized by its Prometheus exporter under the
+ * register's Prometheus names (packages/otel-register/src/prometheus-names.ts). The
  * pool is an event emitter with pg.Pool's counters (pg is not installed here); the instrumentation's
  * own listener code turns its events into the db.client.connection.* instruments. */
 const EXPORTER_SCRIPT = `
@@ -143,6 +144,7 @@ const { MeterProvider } = reg('@opentelemetry/sdk-metrics');
 const { PrometheusExporter, PrometheusSerializer } = reg('@opentelemetry/exporter-prometheus');
 const { PgInstrumentation } = auto('@opentelemetry/instrumentation-pg');
 const { RuntimeNodeInstrumentation } = auto('@opentelemetry/instrumentation-runtime-node');
+const { usePrometheusNames } = require(${JSON.stringify(join(REPO, 'packages', 'otel-register', 'dist', 'prometheus-names.js'))});
 (async () => {
   const exporter = new PrometheusExporter({ preventServerStart: true });
   const provider = new MeterProvider({ readers: [exporter] });
@@ -158,6 +160,7 @@ const { RuntimeNodeInstrumentation } = auto('@opentelemetry/instrumentation-runt
   global.gc();
   await new Promise((r) => setTimeout(r, 300));
   const { resourceMetrics } = await exporter.collect();
+  usePrometheusNames(resourceMetrics);
   process.stdout.write(new PrometheusSerializer().serialize(resourceMetrics));
 })();
 `;

@@ -41,8 +41,8 @@ test('Fastify 5: routes on server spans and metrics, request and handler spans u
   assert.equal(client.parentSpanId, handler.spanId, "the handler's outgoing call is under the handler span");
 
   const samples = await scrape(a.metricsUrl);
-  assert.equal(total(samples, 'http_server_request_duration_count', { http_route: '/leads/:id', http_request_method: 'GET' }), 1);
-  assert.equal(total(samples, 'http_server_request_duration_count', { http_route: '/leads', http_request_method: 'POST' }), 1);
+  assert.equal(total(samples, 'http_server_request_duration_seconds_count', { http_route: '/leads/:id', http_request_method: 'GET' }), 1);
+  assert.equal(total(samples, 'http_server_request_duration_seconds_count', { http_route: '/leads', http_request_method: 'POST' }), 1);
 
   // The handler called /health: neither the HTTP nor the Fastify instrumentation records it.
   await new Promise((r) => setTimeout(r, 300));

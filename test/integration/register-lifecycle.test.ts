@@ -224,14 +224,14 @@ describe('issue 10, point 7: bad configuration is named, the rest keeps working'
     assert.equal(span.resource['team'], 'crm-core');
     assert.equal(span.resource['service.name'], 'fixture-crm-app', 'the package name, the bad value being dropped');
     await h.receiver.waitFor('a log record', () => h.receiver.logs.find((l) => ours(l.resource)));
-    assert.ok(total(await scrape(a.metricsUrl), 'http_server_request_duration_count', { http_route: '/leads/:id' }) >= 1);
+    assert.ok(total(await scrape(a.metricsUrl), 'http_server_request_duration_seconds_count', { http_route: '/leads/:id' }) >= 1);
   });
 
   test('an unknown OTEL_SEMCONV_STABILITY_OPT_IN entry is named and left out: the stable HTTP metric stays', async () => {
     const a = await app({ OTEL_SERVICE_NAME: 'semconv-app', OTEL_SEMCONV_STABILITY_OPT_IN: 'htpp' });
     assert.match(a.stderr(), /OTEL_SEMCONV_STABILITY_OPT_IN="htpp" is invalid: accepted a comma list of http, http\/dup, .*; using http/);
     await get(`${a.base}/leads/1`);
-    assert.equal(total(await scrape(a.metricsUrl), 'http_server_request_duration_count', { http_route: '/leads/:id' }), 1);
+    assert.equal(total(await scrape(a.metricsUrl), 'http_server_request_duration_seconds_count', { http_route: '/leads/:id' }), 1);
   });
 
   test("a Prometheus port equal to the app's PORT: one line, no endpoint, and the app keeps its port", async () => {

@@ -13,11 +13,11 @@ describe('point 3: metrics', () => {
     for (let i = 0; i < 3; i++) await get(`${a.base}/leads/${i}`);
     await get(`${a.base}/fail`);
     const samples = await scrape(a.metricsUrl);
-    assert.equal(total(samples, 'http_server_request_duration_count', { http_route: '/leads/:id', http_request_method: 'GET', http_response_status_code: '200' }), 3);
-    assert.equal(total(samples, 'http_server_request_duration_count', { http_route: '/fail', http_response_status_code: '500' }), 1);
-    assert.ok(samples.some((s) => s.name === 'http_server_request_duration_bucket' && s.labels['le'] === '+Inf'));
+    assert.equal(total(samples, 'http_server_request_duration_seconds_count', { http_route: '/leads/:id', http_request_method: 'GET', http_response_status_code: '200' }), 3);
+    assert.equal(total(samples, 'http_server_request_duration_seconds_count', { http_route: '/fail', http_response_status_code: '500' }), 1);
+    assert.ok(samples.some((s) => s.name === 'http_server_request_duration_seconds_bucket' && s.labels['le'] === '+Inf'));
     // Runtime metrics appear once their first sampling interval has data.
-    const runtime = ['nodejs_eventloop_delay_p99', 'nodejs_eventloop_utilization', 'v8js_memory_heap_used'];
+    const runtime = ['nodejs_eventloop_delay_p99_seconds', 'nodejs_eventloop_utilization_ratio', 'v8js_memory_heap_used_bytes'];
     let latest = samples;
     for (let i = 0; i < 50 && !runtime.every((r) => latest.some((s) => s.name === r)); i++) {
       await new Promise((r) => setTimeout(r, 100));

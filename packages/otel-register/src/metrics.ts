@@ -17,9 +17,10 @@ import { warn } from './diagnostics';
 import { globalApi } from './global-api';
 import { ExportHealth, type DropLedger, type QueueGate } from './export-guard';
 import { otlpMetricExporter } from './exporters';
+import { usePrometheusNames } from './prometheus-names';
 import { redactMetrics, type Redactor } from './redaction';
 
-/** The Prometheus endpoint, serving every collection redacted. */
+/** The Prometheus endpoint, serving every collection redacted and with Prometheus names. */
 class RedactingPrometheusExporter extends PrometheusExporter {
   constructor(
     private readonly redactor: Redactor,
@@ -34,6 +35,7 @@ class RedactingPrometheusExporter extends PrometheusExporter {
     // so anything that renames or rewrites the collection comes after this line.
     await addWorkerMetrics(result.resourceMetrics);
     redactMetrics(this.redactor, result.resourceMetrics);
+    usePrometheusNames(result.resourceMetrics); // unit suffixes, as the Collector and Prometheus's OTLP ingestion name them
     return result;
   }
 }
