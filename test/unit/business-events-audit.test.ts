@@ -3,42 +3,17 @@
 // deletions and settings changes audit_events_total{action,target_type}; every record names its
 // actor only as a keyed hash; values outside the lists are "other"; event names crm.audit.* (the
 // Collector routes them to the crm-audit-* indices).
-import { before, beforeEach, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import { context, logs, metrics, trace } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { AggregationTemporality, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
-import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
-import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
+import { context, trace } from '@opentelemetry/api';
 import { createBusinessEvents } from '@crm/business-events';
+import { useInMemorySdk } from '../support/sdk.ts';
 
 const KEY = 'audit-test-key-0123456789';
 const hash = (id: string) => createHmac('sha256', KEY).update(id).digest('hex');
-const spans = new InMemorySpanExporter();
-const records = new InMemoryLogRecordExporter();
-let reader: PeriodicExportingMetricReader;
-
-before(() => {
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-  trace.setGlobalTracerProvider(new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter: spans })] }));
-  logs.setGlobalLoggerProvider(new LoggerProvider({ processors: [new SimpleLogRecordProcessor({ exporter: records })] }));
-});
-beforeEach(() => {
-  metrics.disable();
-  reader = new PeriodicExportingMetricReader({ exporter: new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE), exportIntervalMillis: 3_600_000 });
-  metrics.setGlobalMeterProvider(new MeterProvider({ readers: [reader] }));
-  spans.reset();
-  records.reset();
-});
-
-async function series(name: string): Promise<[Record<string, unknown>, unknown][]> {
-  const { resourceMetrics } = await reader.collect();
-  return resourceMetrics.scopeMetrics
-    .flatMap((s) => s.metrics)
-    .filter((m) => m.descriptor.name === name)
-    .flatMap((m) => m.dataPoints.map((p): [Record<string, unknown>, unknown] => [p.attributes, p.value]));
-}
+const sdk = useInMemorySdk();
+const { spans, records } = sdk;
 
 test('sign-ins: auth_attempts_total{result,method}, reason on the record, actor hashed, failures at WARN', async () => {
   const warnings: string[] = [];
@@ -47,7 +22,7 @@ test('sign-ins: auth_attempts_total{result,method}, reason on the record, actor 
   ev.signInFailed({ actorId: 'ann@example.com', method: 'password', reason: 'invalid_credentials' });
   ev.signInFailed({ method: 'SSO', reason: 'locked' });
   ev.signInFailed({ method: 'carrier-pigeon', reason: 'bad luck' });
-  assert.deepEqual(await series('auth_attempts_total'), [
+  assert.deepEqual(await sdk.series('auth_attempts_total'), [
     [{ result: 'success', method: 'password' }, 1],
     [{ result: 'failure', method: 'password' }, 1],
     [{ result: 'failure', method: 'sso' }, 1],
@@ -83,8 +58,8 @@ test('permission denied, record exported and deleted, settings changed: counters
     ev.settingsChanged({ actorId: 'U-7', targetType: 'settings', setting: 'sso.enforced for jane@acme.example' });
   });
   span.end();
-  assert.deepEqual(await series('permission_denied_total'), [[{ action: 'delete', target_type: 'opportunity' }, 1]]);
-  assert.deepEqual(await series('audit_events_total'), [
+  assert.deepEqual(await sdk.series('permission_denied_total'), [[{ action: 'delete', target_type: 'opportunity' }, 1]]);
+  assert.deepEqual(await sdk.series('audit_events_total'), [
     [{ action: 'export', target_type: 'contact' }, 1],
     [{ action: 'delete', target_type: 'lead' }, 1],
     [{ action: 'settings_change', target_type: 'settings' }, 1],
@@ -113,7 +88,7 @@ test('permission denied, record exported and deleted, settings changed: counters
 test('a missing actor is rejected like any required field; strict mode throws', async () => {
   const ev = createBusinessEvents({ env: {}, pii: { hashKey: KEY }, onWarning: () => {} });
   ev.recordDeleted({ targetType: 'lead' } as never);
-  assert.deepEqual(await series('business_events_rejected_total'), [[{ event: 'crm.audit.record.deleted', reason: 'missing_field' }, 1]]);
+  assert.deepEqual(await sdk.series('business_events_rejected_total'), [[{ event: 'crm.audit.record.deleted', reason: 'missing_field' }, 1]]);
   assert.deepEqual(records.getFinishedLogRecords()[0]!.attributes['crm.event.rejected_fields'], ['actorId']);
   const strict = createBusinessEvents({ env: {}, strict: true, onWarning: () => {} });
   assert.throws(() => strict.signInFailed({ method: 'password' } as never), /signInFailed: field "reason" is undefined \(missing\)/);

@@ -3,44 +3,23 @@
 // a span event and a log record named crm.contact.merged with the e-mail only as a keyed hash;
 // a bad definition is refused at defineEvent time with one TypeError naming the problem; the
 // input type is inferred from the definition (checked by `npm run typecheck`).
-import { before, beforeEach, describe, test } from 'node:test';
+import { beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { context, logs, metrics, trace } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { AggregationTemporality, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
-import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
-import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
+import { LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { configure, defineEvent, type EventInput } from '@crm/business-events';
+import { useInMemorySdk } from '../support/sdk.ts';
 
 const KEY = 'define-test-key-0123456789';
-const spans = new InMemorySpanExporter();
-const records = new InMemoryLogRecordExporter();
-let reader: PeriodicExportingMetricReader;
+const sdk = useInMemorySdk();
+const { spans, records } = sdk;
 const warnings: string[] = [];
 
-before(() => {
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-  trace.setGlobalTracerProvider(new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter: spans })] }));
-  logs.setGlobalLoggerProvider(new LoggerProvider({ processors: [new SimpleLogRecordProcessor({ exporter: records })] }));
-});
 beforeEach(() => {
-  metrics.disable();
-  reader = new PeriodicExportingMetricReader({ exporter: new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE), exportIntervalMillis: 3_600_000 });
-  metrics.setGlobalMeterProvider(new MeterProvider({ readers: [reader] }));
-  spans.reset();
-  records.reset();
   warnings.length = 0;
   configure({ env: {}, pii: { hashKey: KEY }, onWarning: (m) => warnings.push(m) });
 });
-
-async function series(name: string): Promise<[Record<string, unknown>, unknown][]> {
-  const { resourceMetrics } = await reader.collect();
-  return resourceMetrics.scopeMetrics
-    .flatMap((s) => s.metrics)
-    .filter((m) => m.descriptor.name === name)
-    .flatMap((m) => m.dataPoints.map((p): [Record<string, unknown>, unknown] => [p.attributes, p.value]));
-}
 
 function inSpan(fn: () => void) {
   const span = trace.getTracer('test').startSpan('handler');
@@ -63,7 +42,7 @@ describe('the issue example', () => {
       contactMerged({ contactId: 'C-1', mergedCount: 3, source: 'hubspot', email: 'ann@example.com' });
       contactMerged({ contactId: 'C-2', mergedCount: 1, source: 'Pipedrive', email: 'bob@example.com' });
     });
-    assert.deepEqual(await series('contacts_merged_total'), [
+    assert.deepEqual(await sdk.series('contacts_merged_total'), [
       [{ source: 'hubspot' }, 1],
       [{ source: 'other' }, 1],
     ]);
@@ -93,8 +72,8 @@ describe('the issue example', () => {
 
   test('bad input is rejected like a built-in event: counted, warned once, what was valid recorded; strict mode throws', async () => {
     contactMerged({ contactId: '', mergedCount: -1, source: 'csv', email: 42 as never });
-    assert.deepEqual(await series('contacts_merged_total'), [[{ source: 'csv' }, 1]]);
-    const rejected = (await series('business_events_rejected_total')).map(([a, v]) => [a['event'], a['reason'], v]);
+    assert.deepEqual(await sdk.series('contacts_merged_total'), [[{ source: 'csv' }, 1]]);
+    const rejected = (await sdk.series('business_events_rejected_total')).map(([a, v]) => [a['event'], a['reason'], v]);
     assert.deepEqual(rejected, [
       ['crm.contact.merged', 'missing_field', 1],
       ['crm.contact.merged', 'negative', 1],
@@ -148,7 +127,7 @@ describe('options and types', () => {
     assert.match(String(record!.attributes['crm.quote.sent.note']), /^call \[email:[0-9a-f]{16}\]$/);
     assert.equal(record!.attributes['crm.quote.sent.sent_at'], '1970-01-01T00:00:00.000Z');
     assert.equal(quoteSent.eventName, 'crm.quote.sent');
-    assert.deepEqual(await series('quotes_sent_total'), [
+    assert.deepEqual(await sdk.series('quotes_sent_total'), [
       [{ channel: 'portal' }, 1],
       [{ channel: 'email' }, 2],
     ]);

@@ -4,41 +4,22 @@
 // business_events_rejected_total{reason="unreadable"} (an object where a string or number is
 // expected stays `wrong_type`), the rest is recorded; strict mode throws our TypeError, never
 // the Proxy's error; no message repeats the Proxy's error.
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { counterValues } from '../support/capture.ts';
+import { useInMemorySdk } from '../support/sdk.ts';
 import fc from 'fast-check';
-import { context, logs, metrics, trace } from '@opentelemetry/api';
-
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { AggregationTemporality, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
-import { TracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
-import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
+import { trace } from '@opentelemetry/api';
 import * as events from '@crm/business-events';
 import type { BusinessEventName, BusinessEvents, BusinessEventsOptions } from '@crm/business-events';
 
 /** In every error a hostile object throws: no warning, message or record may repeat it. */
 const MARK = 'HOSTILE-TRAP-MESSAGE';
 
-let reader: PeriodicExportingMetricReader;
-const spans = new InMemorySpanExporter();
-const logRecords = new InMemoryLogRecordExporter();
+const sdk = useInMemorySdk({ spanLimits: { eventCountLimit: 1_000_000 } });
+const { spans, records: logRecords } = sdk;
 
-before(() => {
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-  trace.setGlobalTracerProvider(new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter: spans })], spanLimits: { eventCountLimit: 1_000_000 } }));
-  logs.setGlobalLoggerProvider(new LoggerProvider({ processors: [new SimpleLogRecordProcessor({ exporter: logRecords })] }));
-});
-beforeEach(() => {
-  metrics.disable();
-  reader = new PeriodicExportingMetricReader({ exporter: new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE), exportIntervalMillis: 3_600_000 });
-  metrics.setGlobalMeterProvider(new MeterProvider({ readers: [reader] }));
-  spans.reset();
-  logRecords.reset();
-});
-after(() => metrics.disable());
-
-const counter = (name: string, labels: string[]): Promise<Map<string, number>> => counterValues(reader, name, labels);
+const counter = (name: string, labels: string[]): Promise<Map<string, number>> => counterValues(sdk.reader, name, labels);
 
 // ---- hostile objects --------------------------------------------------------------------------
 

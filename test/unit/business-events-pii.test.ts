@@ -2,40 +2,21 @@
 // register uses: context keys (an e-mail address never becomes an attribute key; the engine's
 // secret words redact the value), scrubbing before the 1 KiB cut, every e-mail form the engine
 // knows; and no warning, stderr line or strict-mode message repeats a value that may be personal.
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { context, logs, metrics, trace } from '@opentelemetry/api';
-
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { AggregationTemporality, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
-import { TracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
-import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
+import { context, trace } from '@opentelemetry/api';
 import { QUERY_ONLY_WORDS, SECRET_WORDS, WHOLE_KEY_WORDS } from '@crm/redact';
 import { createBusinessEvents, type BusinessEvents, type BusinessEventsOptions } from '@crm/business-events';
 import { REPO } from '@crm/test-kit';
+import { useInMemorySdk } from '../support/sdk.ts';
 
 const KEY = 'a-test-key-of-32-characters-long';
 const hmac = (v: string) => createHmac('sha256', KEY).update(v).digest('hex');
 const marker = (address: string) => `[email:${hmac(address).slice(0, 16)}]`;
 
-const spans = new InMemorySpanExporter();
-const logRecords = new InMemoryLogRecordExporter();
-
-before(() => {
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-  trace.setGlobalTracerProvider(new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter: spans })] }));
-  logs.setGlobalLoggerProvider(new LoggerProvider({ processors: [new SimpleLogRecordProcessor({ exporter: logRecords })] }));
-});
-beforeEach(() => {
-  metrics.disable();
-  const reader = new PeriodicExportingMetricReader({ exporter: new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE), exportIntervalMillis: 3_600_000 });
-  metrics.setGlobalMeterProvider(new MeterProvider({ readers: [reader] }));
-  spans.reset();
-  logRecords.reset();
-});
-after(() => metrics.disable());
+const { records: logRecords } = useInMemorySdk();
 
 function events(opts: BusinessEventsOptions = {}): { ev: BusinessEvents; warnings: string[] } {
   const warnings: string[] = [];

@@ -1,16 +1,13 @@
 // Issue 3: each call feeds the metric series (exact names, labels and values, read from a real
 // SDK MeterProvider), an event on the active span and a log record linked to the trace; PII
 // never leaves in clear; allow-lists map unknown values to `other` with one warning.
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { context, logs, metrics, trace } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { AggregationTemporality, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
+import { context, metrics, trace } from '@opentelemetry/api';
 import type { DataPoint, Histogram } from '@opentelemetry/sdk-metrics';
-import { TracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
-import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { createHmac } from 'node:crypto';
 import { createBusinessEvents, type BusinessEvents, type BusinessEventsOptions } from '@crm/business-events';
+import { useInMemorySdk } from '../support/sdk.ts';
 
 interface Point {
   name: string;
@@ -18,24 +15,11 @@ interface Point {
   value: number | Histogram;
 }
 
-const spans = new InMemorySpanExporter();
-const logRecords = new InMemoryLogRecordExporter();
-let reader: PeriodicExportingMetricReader;
-let meterProvider: MeterProvider;
-
-/** A fresh MeterProvider per test (the events re-resolve instruments when the global provider changes). */
-function freshMeterProvider(): void {
-  metrics.disable();
-  reader = new PeriodicExportingMetricReader({
-    exporter: new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE),
-    exportIntervalMillis: 3_600_000,
-  });
-  meterProvider = new MeterProvider({ readers: [reader] });
-  metrics.setGlobalMeterProvider(meterProvider);
-}
+const sdk = useInMemorySdk();
+const { spans, records: logRecords } = sdk;
 
 async function points(): Promise<Point[]> {
-  const { resourceMetrics } = await reader.collect();
+  const { resourceMetrics } = await sdk.reader.collect();
   const out: Point[] = [];
   for (const scope of resourceMetrics.scopeMetrics) {
     for (const m of scope.metrics) {
@@ -70,20 +54,6 @@ function inSpan(fn: () => void) {
   assert.ok(finished);
   return finished;
 }
-
-before(() => {
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-  trace.setGlobalTracerProvider(new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter: spans })] }));
-  logs.setGlobalLoggerProvider(new LoggerProvider({ processors: [new SimpleLogRecordProcessor({ exporter: logRecords })] }));
-});
-beforeEach(() => {
-  freshMeterProvider();
-  spans.reset();
-  logRecords.reset();
-});
-after(async () => {
-  await meterProvider.shutdown();
-});
 
 describe('metric series', () => {
   test('leadCreated: leads_created_total{source,score_range}', async () => {
@@ -387,7 +357,7 @@ describe('SDK lifecycle', () => {
     const { ev } = events();
     metrics.disable();
     ev.leadCreated({ id: 'L-0', source: 'manual', score: 1 }); // no provider: nothing recorded
-    freshMeterProvider();
+    sdk.freshMeterProvider();
     ev.leadCreated({ id: 'L-1', source: 'manual', score: 1 });
     ev.leadCreated({ id: 'L-2', source: 'manual', score: 1 });
     assert.equal(value(await points(), 'leads_created_total', { source: 'manual', score_range: 'low' }), 2);

@@ -2,44 +2,25 @@
 // inputs against a real SDK), each rejection is counted exactly in
 // business_events_rejected_total{event,reason} and warned once; strict mode throws TypeErrors
 // naming the field, the value and what is accepted; a failing SDK never reaches the caller.
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { counterValues } from '../support/capture.ts';
+import { useInMemorySdk } from '../support/sdk.ts';
 import fc from 'fast-check';
 import { context, logs, metrics, trace } from '@opentelemetry/api';
 import type { MeterProvider as ApiMeterProvider } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { AggregationTemporality, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
-import { TracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
-import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
+import { LoggerProvider } from '@opentelemetry/sdk-logs';
 import { createBusinessEvents, type BusinessEventName, type BusinessEvents, type BusinessEventsOptions, type RejectionReason } from '@crm/business-events';
 
-let reader: PeriodicExportingMetricReader;
-const logRecords = new InMemoryLogRecordExporter();
+const sdk = useInMemorySdk();
+const logRecords = sdk.records;
 
-function freshMeterProvider(): void {
-  metrics.disable();
-  reader = new PeriodicExportingMetricReader({ exporter: new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE), exportIntervalMillis: 3_600_000 });
-  metrics.setGlobalMeterProvider(new MeterProvider({ readers: [reader] }));
-}
-
-const counter = (name: string, labels: string[]): Promise<Map<string, number>> => counterValues(reader, name, labels);
+const counter = (name: string, labels: string[]): Promise<Map<string, number>> => counterValues(sdk.reader, name, labels);
 
 function events(opts: BusinessEventsOptions = {}): { ev: BusinessEvents; warnings: string[] } {
   const warnings: string[] = [];
   return { ev: createBusinessEvents({ env: {}, onWarning: (m) => warnings.push(m), ...opts }), warnings };
 }
-
-before(() => {
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-  trace.setGlobalTracerProvider(new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter: new InMemorySpanExporter() })] }));
-  logs.setGlobalLoggerProvider(new LoggerProvider({ processors: [new SimpleLogRecordProcessor({ exporter: logRecords })] }));
-});
-beforeEach(() => {
-  freshMeterProvider();
-  logRecords.reset();
-});
-after(() => metrics.disable());
 
 // ---- the model of valid and bad values ------------------------------------------------------
 
