@@ -147,7 +147,6 @@ const throughputRows = list.map((v) => {
 });
 
 const latencyRows = list.map((v) => {
-  const p50 = med(v.name, (s) => s.fixed.p50);
   const p99 = med(v.name, (s) => s.fixed.p99);
   const rss = pick(v.name, (s) => mib(s.maxRssBytes));
   return [
