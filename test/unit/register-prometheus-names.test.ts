@@ -1,7 +1,7 @@
 // Issue 12: the app's /metrics names a metric as the Collector's prometheus exporter and Prometheus's
 // OTLP ingestion do (unit suffix, _total on counters, _ratio on gauges in 1), so that one rule or
-// dashboard reads it whichever path it took. The end-to-end check against the real Collector is in
-// test/e2e/prometheus-names.test.ts.
+// dashboard reads it whichever path it took. The check against the real Collector and Prometheus is
+// test/integration/prometheus-names.test.ts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { prometheusName } from '../../packages/otel-register/src/prometheus-names.ts';
