@@ -1,7 +1,9 @@
 // An uncaught exception or unhandled rejection is recorded: a log record with exception.type,
 // .message, .stacktrace and .fingerprint (fingerprint.ts) in the active trace, and an exception
 // event on the active span. With no handler of the app's, the process would end there: the kit
-// ends that span, flushes within CRM_OTEL_SHUTDOWN_TIMEOUT_MS, then lets Node end the process
+// ends that span (status ERROR, the exception's message) and every other span still open (ERROR,
+// a fixed message: open-spans.ts), so the whole trace of the request that crashed and those of
+// the requests in flight are exported; it flushes within CRM_OTEL_SHUTDOWN_TIMEOUT_MS, then lets Node end the process
 // with its own report and exit code (an exception is thrown again, a rejection raised again,
 // once the kit's listeners are gone). Meanwhile the event loop runs on for up to that bound.
 // With a handler of the app's (or an uncaught-exception capture callback), the app decides and
@@ -10,7 +12,9 @@ import { inspect, types } from 'node:util';
 import { runInThisContext } from 'node:vm';
 import { SeverityNumber, SpanStatusCode, type Attributes } from '@opentelemetry/api';
 import { exceptionType, fingerprint } from './fingerprint';
+import { warn } from './diagnostics';
 import { globalApi } from './global-api';
+import { endOpenSpans, type CRASH_STATUS } from './open-spans';
 import { EXIT_RANK, type ExitControl } from './shutdown';
 
 const SCOPE = '@crm/otel-register';
@@ -94,6 +98,17 @@ export function installCrashHandlers(exit: ExitControl): void {
   const appHandlesExceptions = (): boolean =>
     process.listenerCount('uncaughtException') > 1 || process.hasUncaughtExceptionCaptureCallback();
 
+  /** The process is about to end: its open spans end now, to go out with the flush. */
+  const endAfterFlush = (origin: keyof typeof CRASH_STATUS, run: () => void): void => {
+    try {
+      const line = endOpenSpans(origin);
+      if (line) warn(line);
+    } catch {
+      // the flush and Node's ending come all the same
+    }
+    exit.endAfterFlush(EXIT_RANK.crash, run);
+  };
+
   const detach = (): void => {
     process.removeListener('uncaughtExceptionMonitor', onMonitor);
     process.removeListener('uncaughtException', onException);
@@ -106,7 +121,7 @@ export function installCrashHandlers(exit: ExitControl): void {
 
   function onException(error: unknown): void {
     if (process.listenerCount('uncaughtException') > 1) return; // the app decides
-    exit.endAfterFlush(EXIT_RANK.crash, () => {
+    endAfterFlush('uncaughtException', () => {
       detach();
       // The app's monitors have seen this exception once already.
       process.removeAllListeners('uncaughtExceptionMonitor');
@@ -123,7 +138,7 @@ export function installCrashHandlers(exit: ExitControl): void {
     record(reason, 'unhandledRejection', fatal);
     const raiseAgain = (): void => void Promise.reject(reason);
     if (fatal) {
-      exit.endAfterFlush(EXIT_RANK.crash, () => {
+      endAfterFlush('unhandledRejection', () => {
         detach();
         // Node words a rejection with a primitive itself (ERR_UNHANDLED_REJECTION): raised again,
         // it reads the same. An Error's excerpt Node takes from its stack, which the record has

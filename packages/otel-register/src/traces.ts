@@ -1,4 +1,5 @@
-// Tracer provider: sampler, W3C propagation, redaction, then a counted, bounded batch queue.
+// Tracer provider: sampler, W3C propagation, open spans tracked for a crash, redaction, then a
+// counted, bounded batch queue.
 import type { Context } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
@@ -21,6 +22,7 @@ import type { Config } from './config';
 import { globalApi } from './global-api';
 import { GuardedExporter, QueueGate, type DropLedger } from './export-guard';
 import { otlpTraceExporter } from './exporters';
+import { trackOpenSpans } from './open-spans';
 import { redactSpan, type Redactor } from './redaction';
 
 function sampler(c: Config['sampler']): Sampler {
@@ -86,6 +88,8 @@ export function startTraces(config: Config, resource: Resource, redactor: Redact
     const target = config.traces.exporter === 'otlp' ? config.traces.otlp.url : 'console';
     const raw: SpanExporter = config.traces.exporter === 'otlp' ? otlpTraceExporter(config.traces.otlp) : new ConsoleSpanExporter();
     const exporter = new GuardedExporter<ReadableSpan>('traces', raw, target, ledger, gate);
+    // First: a crash ends the spans still open before the last flush (open-spans.ts).
+    processors.push(trackOpenSpans());
     processors.push(new GuardedSpanProcessor(new BatchSpanProcessor({ exporter, ...b }), redactor, gate));
   }
   const provider = new TracerProvider({ resource, sampler: sampler(config.sampler), spanProcessors: processors });

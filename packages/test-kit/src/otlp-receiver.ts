@@ -15,6 +15,8 @@ export interface ReceivedSpan {
   kind: number;
   attributes: Attrs;
   events: Array<{ name: string; attributes: Attrs }>;
+  /** code: 0 unset, 1 OK, 2 ERROR */
+  status: { code: number; message: string };
   resource: Attrs;
   scope: string;
 }
@@ -154,6 +156,7 @@ export class OtlpReceiver {
               kind: Number(s['kind'] ?? 0),
               attributes: attrs(s['attributes'] as KeyValue[]),
               events: arr(s['events']).map((e) => ({ name: String(e['name']), attributes: attrs(e['attributes'] as KeyValue[]) })),
+              status: { code: Number((s['status'] as Json | undefined)?.['code'] ?? 0), message: String((s['status'] as Json | undefined)?.['message'] ?? '') },
               resource,
               scope,
             });
