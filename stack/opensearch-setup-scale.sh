@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The tiered profile's OpenSearch setup, after stack/opensearch-setup.sh (stack/start.sh --profile
 # scale runs both once node 1 is healthy; idempotent, safe to run by hand):
-#   - the log index templates crm-app-logs and crm-business-events again, with one replica: the
-#     kit's templates say 0 (one local node); on the two-node cluster every log index keeps a copy
-#     on each node. Built from the same files (otel-collector/opensearch/), so they stay one source.
+#   - every index template of otel-collector/opensearch/ (crm-app-logs, crm-business-events, ...)
+#     again, with one replica: the kit's templates say 0 (one local node); on the two-node cluster
+#     every log index keeps a copy on each node. Built from the same files, so they stay one source.
 #   - the ISM policy crm-jaeger-retention (otel-collector/tiered/), only where ISM is loaded; Jaeger
 #     creates its own index templates (one replica: otel-collector/jaeger/opensearch.yaml).
 set -euo pipefail
@@ -29,8 +29,9 @@ put() {
   log "applied $path"
 }
 
-for family in crm-app-logs crm-business-events; do
-  file="$dir/index-template-$family.json"
+for file in "$dir"/index-template-*.json; do
+  family="$(basename "$file" .json)"
+  family="${family#index-template-}"
   # An index template's own settings override those of the component templates it is made of.
   # Added as a last member (sed, not jq: the OpenSearch image that runs this in compose has no jq).
   grep -q '"template"' "$file" && die "$file has its own \"template\" now: merge the replica setting into it here instead of appending one"
