@@ -49,3 +49,16 @@ test('Fastify 5: routes on server spans and metrics, request and handler spans u
   const forHealth = mine().filter((s) => s.kind !== 3 && (s.attributes['url.path'] === '/health' || s.attributes['http.route'] === '/health'));
   assert.deepEqual(forHealth.map((s) => `${s.scope}: ${s.name}`), []);
 });
+
+test('Fastify 5 as an ES module under --import: the same route on the server span, the handler under it', async () => {
+  const a = await h.app({ file: 'fastify-app.mjs', preload: 'import', env: { OTEL_SERVICE_NAME: 'fastify-esm' } });
+  assert.equal((await get(`${a.base}/leads/9`)).status, 200);
+  const mine = () => h.receiver.spans.filter((s) => s.resource['service.name'] === 'fastify-esm');
+  const server = await h.receiver.waitFor('ESM server span', () => mine().find((s) => s.kind === 2));
+  assert.equal(server.name, 'GET /leads/:id');
+  assert.equal(server.attributes['http.route'], '/leads/:id');
+  const handler = await h.receiver.waitFor('ESM handler span', () => mine().find((s) => s.name === 'handler - getLead'));
+  const request = mine().find((s) => s.spanId === handler.parentSpanId);
+  assert.equal(request?.name, 'request');
+  assert.equal(request.parentSpanId, server.spanId);
+});
