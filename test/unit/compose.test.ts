@@ -439,7 +439,7 @@ function composeConfig(shell: Record<string, string> = {}): LoadedProject {
     try {
       execFileSync('go', ['build', '-o', loaderBin, '.'], { cwd: LOADER_DIR, env: { ...process.env, GOFLAGS: '-mod=readonly' }, stdio: 'pipe', timeout: 300_000 });
     } catch (error) {
-      throw new Error(`building test/support/compose-config needs Go (as npm run stack:install does): ${(error as Error).message}`);
+      throw new Error(`building test/support/compose-config needs Go (as npm run stack:install does): ${(error as Error).message}`, { cause: error });
     }
   }
   const out = execFileSync(loaderBin, ['docker-compose.yml', REPO], { cwd: REPO, env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', ...shell }, stdio: ['ignore', 'pipe', 'pipe'] });
