@@ -7,7 +7,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fastExportEnv, freePort, startApp, startListening, type ReceivedSpan } from '@crm/test-kit';
 import { useRegisterHarness } from '../support/register-harness.ts';
-import { CRASH_STATUS } from '../../packages/otel-register/src/open-spans.ts';
+import { CRASH_STATUS, MAX_TRACKED } from '../../packages/otel-register/src/open-spans.ts';
 
 const h = useRegisterHarness();
 const LIMIT = { timeout: 60_000 };
@@ -20,8 +20,8 @@ const withoutKitLines = (stderr: string): string => stderr.split('\n').filter((l
 /** Node's source excerpt above the report, which the register's report leaves out (README). */
 const withoutSourceExcerpt = (stderr: string): string => stderr.replace(/^\n?[^\n]+:\d+\n[^\n]*\n[ \t]*\^+\n\n?/, '');
 
-async function start(mode: string, service: string) {
-  const env = { ...fastExportEnv(h.receiver.endpoint, await freePort()), CRM_OTEL_QUIET: 'true', OTEL_SERVICE_NAME: service };
+async function start(mode: string, service: string, extra: Record<string, string> = {}) {
+  const env = { ...fastExportEnv(h.receiver.endpoint, await freePort()), CRM_OTEL_QUIET: 'true', OTEL_SERVICE_NAME: service, ...extra };
   return h.track(await startListening(APP, { port: await freePort(), args: [mode], env }));
 }
 
@@ -94,6 +94,22 @@ describe('a crash inside a request, another request in flight', () => {
       assert.ok(spansOf(service).every((s) => s === active || !s.status.message.includes(message)));
     });
   }
+});
+
+describe('an app that leaks spans it never ends', () => {
+  test(`at most ${MAX_TRACKED} open spans are held: the crash ends those, one line says how many were not tracked`, LIMIT, async () => {
+    const service = 'crash-request-leaky';
+    const a = await start('exception', service, { APP_OPEN_SPANS: String(MAX_TRACKED + 5) });
+    assert.equal(await unanswered(`${a.base}/forecast`, { method: 'POST' }), 'no answer');
+    assert.equal((await a.exited).code, 1, a.stderr());
+    const line = a.stderr().split('\n').find((l) => l.startsWith(KIT) && l.includes('not tracked'));
+    const untracked = Number(new RegExp(`warning: (\\d+) spans started while ${MAX_TRACKED} were open were not tracked`).exec(line ?? '')?.[1]);
+    // The 5 leaked beyond the cap and the spans of the crashed request, started at the cap too.
+    assert.ok(untracked >= 5 && untracked < 20, `${untracked}`);
+    // The tracked ones were ended (as many as the batch queue takes at once are exported).
+    const leaked = await h.receiver.waitFor('leaked spans ended by the crash', () => spansOf(service).filter((s) => s.name === 'never-ended').length > 0 && spansOf(service));
+    assert.ok(leaked.filter((s) => s.name === 'never-ended').every((s) => s.status.message === CRASH_STATUS.uncaughtException));
+  });
 });
 
 describe('a normal SIGTERM shutdown with a request in flight', () => {
