@@ -10,7 +10,7 @@ import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fastExportEnv, freePort, OtlpReceiver, parsePrometheusText, REPO, scrubbedEnv, type ReceivedSpan } from '@crm/test-kit';
+import { fastExportEnv, freePort, OtlpReceiver, parsePrometheusText, REPO, scrubbedEnv, waitFor, type ReceivedSpan } from '@crm/test-kit';
 import { startDatabases, type Databases } from './databases.ts';
 
 const APPS = join(REPO, 'test', 'compat', 'apps');
@@ -219,17 +219,14 @@ async function freePortBefore(candidate: number): Promise<number> {
 }
 
 async function waitPort(port: number, deadline: number): Promise<void> {
-  while (Date.now() < deadline) {
-    const ok = await new Promise<boolean>((resolve) => {
+  const accepts = (): Promise<boolean> =>
+    new Promise((resolve) => {
       const s = connect(port, '127.0.0.1', () => {
         s.destroy();
         resolve(true);
       }).once('error', () => resolve(false));
     });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`port ${port} never accepted a connection`);
+  await waitFor(accepts, { what: `port ${port} to accept a connection`, timeoutMs: Math.max(0, deadline - Date.now()), intervalMs: 100 });
 }
 
 async function start(row: Row, service: string): Promise<Started & { port: number; promPort: number }> {
@@ -246,10 +243,14 @@ async function start(row: Row, service: string): Promise<Started & { port: numbe
   );
   const deadline = Date.now() + 30_000;
   if (!row.endsOnItsOwn && row.ready) {
-    while (!row.ready.test(out)) {
-      if (child.exitCode !== null || Date.now() > deadline) throw new Error(`${row.name} did not start:\n${out}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    const ready = row.ready;
+    await waitFor(() => ready.test(out), {
+      what: `${row.name} to start`,
+      timeoutMs: Math.max(0, deadline - Date.now()),
+      intervalMs: 50,
+      giveUp: () => (child.exitCode !== null ? 'exited' : undefined),
+      detail: () => `output:\n${out}`,
+    });
   } else if (row.endsOnItsOwn === undefined) await waitPort(ctx.port, deadline);
   return { child, out: () => out, exited, port: ctx.port, promPort };
 }

@@ -4,7 +4,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '@crm/test-kit';
+import { freePort, waitFor } from '@crm/test-kit';
 
 export interface Databases {
   databaseUrl: string;
@@ -60,17 +60,14 @@ export async function startDatabases(): Promise<Databases> {
   const redis = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
 
   const databaseUrl = `postgres://postgres@127.0.0.1:${pgPort}/postgres`;
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    try {
+  await waitFor(
+    () => {
       execFileSync('psql', [databaseUrl, '-c', 'select 1'], { stdio: 'ignore' });
       execFileSync('redis-cli', ['-p', String(redisPort), 'ping'], { stdio: 'ignore' });
-      break;
-    } catch (error) {
-      if (Date.now() > deadline) throw new Error(`PostgreSQL or Redis did not start: ${(error as Error).message}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
+      return true;
+    },
+    { what: 'PostgreSQL and Redis to start', timeoutMs: 30_000, intervalMs: 200 },
+  );
   return {
     databaseUrl,
     redisUrl: `redis://127.0.0.1:${redisPort}`,
