@@ -36,15 +36,14 @@ export function buildSpec(def: SpecDef): EventSpec {
   const field = (key: string): number => indexOf(fieldKeys, key, 'field', def.name);
   const label = (name: string): number => indexOf(labelNames, name, 'label', def.name);
   const span: SpanItem[] = (def.span ?? []).map(([attr, ref, how]) =>
-    how === 'label' ? { attr, label: label(ref), how } : { attr, field: field(ref), how },
+    how === 'label' ? { attr, field: -1, label: label(ref), how } : { attr, field: field(ref), label: -1, how },
   );
-  const log: LogItem[] = (def.log ?? []).map(([attr, key, labelName, orDefaultCurrency]) => {
-    const item: LogItem = { attr };
-    if (key !== null) item.field = field(key);
-    if (labelName !== undefined) item.label = label(labelName);
-    if (orDefaultCurrency === true) item.orDefaultCurrency = true;
-    return item;
-  });
+  const log: LogItem[] = (def.log ?? []).map(([attr, key, labelName, orDefaultCurrency]) => ({
+    attr,
+    field: key === null ? undefined : field(key),
+    label: labelName === undefined ? undefined : label(labelName),
+    orDefaultCurrency: orDefaultCurrency === true,
+  }));
   const spec: EventSpec = {
     id: newSpecId(),
     name: def.name,
@@ -52,15 +51,15 @@ export function buildSpec(def: SpecDef): EventSpec {
     severity: def.severity ?? SeverityNumber.INFO,
     body: def.body,
     example: def.example,
-    fields: def.fields,
+    fields: def.fields.map((f) => ({ key: f.key, kind: f.kind, required: f.required, accepted: f.accepted, rule: f.rule })),
     ...(def.derive ? { derive: def.derive } : {}),
     labels: labelEntries.map(([name, l]) => ({ name: l.as ?? name, field: l.field === undefined ? -1 : field(l.field), source: l.source })),
     metrics: (def.metrics ?? []).map((m) => ({
       name: m.name,
       kind: m.kind ?? 'counter',
       labels: m.labels.map(label),
-      ...(m.value !== undefined ? { value: field(m.value) } : {}),
-      ...(m.divide !== undefined ? { divide: m.divide } : {}),
+      value: m.value === undefined ? undefined : field(m.value),
+      divide: m.divide,
     })),
     span,
     log,

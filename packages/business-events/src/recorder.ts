@@ -62,6 +62,8 @@ interface BoundLabel {
   readonly missing: number;
   /** Log text of an allow-listed value is normalized (currencies: upper case). */
   readonly upper: boolean;
+  /** Index of a value in `fixed` (map labels). */
+  readonly index: ((value: unknown) => number) | undefined;
 }
 
 interface BoundMetric {
@@ -95,6 +97,8 @@ export class Recorder {
   /** Specs bound to this engine, by spec id. */
   private readonly bound: (Bound | undefined)[] = [];
   readonly rejectedAttrs = new Map<string, Attributes>();
+  private readonly calls: Call[] = [];
+  private depth = 0;
 
   constructor(config: ResolvedConfig) {
     this.cfg = config;
@@ -132,7 +136,18 @@ export class Recorder {
       this.internalError(spec, err);
     }
     if (!ins.active && span === undefined && !logging && !this.cfg.strict) return;
-    new Call(this, spec, ins, span, logging ? logger : undefined).run(input);
+    // One Call per nesting depth (an event recorded from a warning sink or a log processor during
+    // another call runs one level deeper), reused by the calls at that depth: calls are synchronous.
+    const depth = this.depth;
+    const call = (this.calls[depth] ??= new Call(this));
+    call.start(spec, ins, span, logging ? logger : undefined);
+    this.depth = depth + 1;
+    try {
+      call.run(input);
+    } finally {
+      this.depth = depth;
+      call.end();
+    }
   }
 
   internalError(spec: EventSpec, err: unknown): void {
@@ -169,6 +184,7 @@ export class Recorder {
           fixed: [],
           missing: s.missing === 'defaultCurrency' ? this.defaultCurrencyIndex : LabelSet.UNKNOWN_INDEX,
           upper: s.set === 'currencies',
+          index: undefined,
         };
       case 'list':
         return {
@@ -177,11 +193,12 @@ export class Recorder {
           fixed: [],
           missing: LabelSet.UNKNOWN_INDEX,
           upper: false,
+          index: undefined,
         };
       case 'map':
-        return { spec: l, set: undefined, fixed: [...s.values, UNKNOWN], missing: s.values.length, upper: false };
+        return { spec: l, set: undefined, fixed: [...s.values, UNKNOWN], missing: s.values.length, upper: false, index: s.index as (value: unknown) => number };
       case 'const':
-        return { spec: l, set: undefined, fixed: [s.value], missing: 0, upper: false };
+        return { spec: l, set: undefined, fixed: [s.value], missing: 0, upper: false, index: undefined };
     }
   }
 
@@ -199,34 +216,56 @@ export class Recorder {
   }
 }
 
+/** The spec of a Call not started yet. */
+const NO_SPEC: EventSpec = { id: -1, name: '', method: '', severity: SeverityNumber.INFO, body: '', example: '', fields: [], labels: [], metrics: [], span: [], log: [] };
+
 function labelValue(l: BoundLabel, index: number): string {
   return (l.set === undefined ? l.fixed[index] : l.set.values[index]) ?? UNKNOWN;
 }
 
 /** One call in progress: the Rejector of its validation and the signals it writes to. */
 class Call implements Rejector {
+  private spec: EventSpec = NO_SPEC;
+  private ins: Instruments = NOOP_INSTRUMENTS;
+  private span: Span | undefined;
+  private logger: Logger | undefined;
   private rejectedFields: string[] | undefined;
+  /** Validated field values, then label indexes: reused by the calls of this depth, cleared after each. */
+  private readonly values: unknown[] = [];
+  private readonly idx: number[] = [];
 
-  constructor(
-    private readonly eng: Recorder,
-    private readonly spec: EventSpec,
-    private readonly ins: Instruments,
-    private readonly span: Span | undefined,
-    private readonly logger: Logger | undefined,
-  ) {}
+  constructor(private readonly eng: Recorder) {}
+
+  start(spec: EventSpec, ins: Instruments, span: Span | undefined, logger: Logger | undefined): void {
+    this.spec = spec;
+    this.ins = ins;
+    this.span = span;
+    this.logger = logger;
+    this.rejectedFields = undefined;
+  }
+
+  /** Drops the references of the call (the input's values, the span), so nothing outlives it. */
+  end(): void {
+    const values = this.values;
+    for (let i = 0, n = this.spec.fields.length; i < n; i++) values[i] = undefined;
+    this.span = undefined;
+    this.logger = undefined;
+    this.rejectedFields = undefined;
+  }
 
   run(input: unknown): void {
     const spec = this.spec;
     if (!isObject(input)) return this.reject('input', input, 'invalid_input', spec.example);
     const fields = spec.fields;
-    let values = new Array<unknown>(fields.length);
+    let values = this.values;
     try {
       for (let i = 0; i < fields.length; i++) {
         const f = fields[i]!;
         if (f.kind !== 'virtual') values[i] = input[f.key];
       }
     } catch {
-      values = readEach(this, input, fields.map((f) => (f.kind === 'virtual' ? undefined : f.key)));
+      const read = readEach(this, input, fields.map((f) => (f.kind === 'virtual' ? undefined : f.key)));
+      for (let i = 0; i < read.length; i++) values[i] = read[i];
     }
     for (let i = 0; i < fields.length; i++) values[i] = this.check(fields[i]!, values[i]);
     spec.derive?.(values, this);
@@ -298,13 +337,13 @@ class Call implements Rejector {
   private emit(values: unknown[]): void {
     const { eng, spec, ins, span, logger } = this;
     const b = eng.bind(spec);
-    const idx = new Array<number>(b.labels.length);
+    const idx = this.idx;
     for (let l = 0; l < b.labels.length; l++) {
       const label = b.labels[l]!;
       const v = values[label.spec.field];
       if (v === undefined) idx[l] = label.missing;
       else if (label.set !== undefined) idx[l] = label.set.index(v as string);
-      else if (label.spec.source.kind === 'map') idx[l] = (label.spec.source.index as (v: unknown) => number)(v);
+      else if (label.index !== undefined) idx[l] = label.index(v);
       else idx[l] = 0;
     }
     if (ins.active) {

@@ -1,6 +1,7 @@
 // The table form of an event: what one call reads, validates, counts, puts on the span event and
 // writes on the log record. Built-in events (builtin.ts) and defineEvent() both produce an
-// EventSpec; recorder.ts records any of them through one code path.
+// EventSpec; recorder.ts records any of them through one code path. buildSpec gives every object
+// of a kind all its properties (absent ones undefined), so the hot path reads objects of one shape.
 
 import type { SeverityNumber } from '@opentelemetry/api';
 import type { NumberRule, Rejector } from './validate.js';
@@ -56,8 +57,15 @@ export interface MetricSpec {
   divide?: number;
 }
 
-/** A span event attribute: a field's value (ids as strings) or a label's value. */
-export type SpanItem = { attr: string; field: number; how: 'id' | 'raw' } | { attr: string; label: number; how: 'label' };
+/** A span event attribute: a field's value (`how` id: as a string; raw) or a label's value (`how` label). */
+export interface SpanItem {
+  attr: string;
+  /** Field index (-1 for a label). */
+  field: number;
+  /** Label index (-1 for a field). */
+  label: number;
+  how: 'id' | 'raw' | 'label';
+}
 
 /**
  * A log attribute. `field`: written by the field's kind when the field has a value (labels through
