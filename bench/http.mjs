@@ -10,10 +10,10 @@
 // Load generator and server run on the same 2 cores, competing the same way for every variant.
 //   node bench/http.mjs [--quick] [--no-record] [--runs=N] [--seconds=N] [--path=/api/...] [--sink] [--with='NAME=VALUE;...'] [--json=FILE]
 import { join } from 'node:path';
+import { getJson, run, sleep, startAndWait, stopChild } from '@crm/test-kit';
 import { parseArgs } from './lib/args.mjs';
 import { header, publish, table, verdict, commandLine, ROOT } from './lib/report.mjs';
 import { median, fixed, mib, min, max, spread } from './lib/stats.mjs';
-import { startAndWait, stop, getJson, run, sleep } from './lib/proc.mjs';
 import { APP, variants, childEnv } from './lib/variants.mjs';
 import { otlpTarget } from './lib/target.mjs';
 
@@ -47,9 +47,9 @@ async function load(base, seconds, warmup, rate) {
 
 /** Stops a variant: SIGTERM (the registers flush), SIGKILL if it is still up after 3 s. */
 async function shutdown(child) {
-  const exited = stop(child, 'SIGTERM');
+  const exited = stopChild(child, 'SIGTERM');
   const t = await Promise.race([exited.then(() => 'exited'), sleep(3000).then(() => 'timeout')]);
-  if (t === 'timeout') await stop(child, 'SIGKILL');
+  if (t === 'timeout') await stopChild(child, 'SIGKILL');
 }
 
 /** Spans the target has received; NaN (shown as n/a) if it stopped answering, e.g. the stack was stopped mid-run. */
