@@ -22,7 +22,7 @@ const args = parseArgs();
 const env = stackEnv();
 const STEP_S = args.quick ? 2 : 8;
 const DRAIN_BOUND_S = 20; // decision_wait (2 s) + batching + export
-const RATES = args.quick ? [1_000] : [5_000, 10_000, 15_000, 20_000, 30_000];
+const RATES = args.quick ? [1_000] : [5_000, 10_000, 15_000, 20_000, 30_000, 40_000];
 const CONFIG = join(ROOT, 'otel-collector', 'config.yaml');
 const TIERED = join(ROOT, 'otel-collector', 'tiered');
 
@@ -156,6 +156,9 @@ for (const kind of ['single', 'tiered']) {
 }
 
 const best = (kind) => Math.max(0, ...results.filter((r) => r.setup === kind && r.ok).map((r) => r.acceptedPerSecond));
+// every step sustained: the ceiling is above the ladder's top
+const topped = (kind) => results.filter((r) => r.setup === kind).every((r) => r.ok);
+const bestCell = (kind) => `${fixed(best(kind), 0)}${topped(kind) ? ' (every step passed: the ceiling is higher)' : ''}`;
 const cpuCell = (r) => Object.entries(r.cpuPerSpanUs).map(([t, us]) => `${t} ${fixed(us, 1)}`).join(', ');
 const section = [
   header('Tiered collectors', {
@@ -172,8 +175,8 @@ const section = [
     results.map((r) => [r.setup, r.rate, fixed(r.acceptedPerSecond, 0), cpuCell(r), r.ok ? 'sustained' : `NO: ${r.reasons.join('; ')}`])),
   '',
   table(['Result', 'Measured'], [
-    ['single collector: highest sustained spans/s', fixed(best('single'), 0)],
-    ['agent + 2 gateways: highest sustained spans/s', fixed(best('tiered'), 0)],
+    ['single collector: highest sustained spans/s', bestCell('single')],
+    ['agent + 2 gateways: highest sustained spans/s', bestCell('tiered')],
     ['tiered / single', best('single') ? fixed(best('tiered') / best('single'), 2) : 'n/a'],
   ]),
 ].join('\n');
