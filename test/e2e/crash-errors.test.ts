@@ -1,7 +1,7 @@
 // Issue 14, point 4 on the real local stack: an uncaught exception in the demo CRM service (its
 // POST /api/debug/crash, on with CRM_DEMO_CRASH_ROUTE=1: a timer callback of the request throws)
 // reaches OpenSearch with its fingerprint and the trace id of the request, that trace is in
-// Jaeger, and the process ends as Node ends the same service without the preload. Then the
+// Jaeger whole (its server span included, ended by the crash), and the process ends as Node ends the same service without the preload. Then the
 // OpenSearch Dashboards objects for triage (otel-collector/opensearch-dashboards/saved-objects.ndjson:
 // the "Uncaught errors" search, the per-hour trend and the per-fingerprint table on the 24 h
 // dashboard) run against OpenSearch as Dashboards sends them and find this run's two crashes as one
@@ -13,7 +13,7 @@ import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO, waitFor } from '@crm/test-kit';
-import { getTrace, httpJson, osCount, osRefresh, osSearch, serviceOf, urls, type OsQuery } from '../support/backends.ts';
+import { getTrace, httpJson, osCount, osRefresh, osSearch, serviceOf, urls, type JaegerSpan, type OsQuery } from '../support/backends.ts';
 import {
   FAST_EXPORT,
   SERVICE_DIR,
@@ -26,6 +26,7 @@ import {
   type TraceParent,
 } from '../support/demo.ts';
 import { fingerprint } from '../../packages/otel-register/src/fingerprint.ts';
+import { CRASH_STATUS } from '../../packages/otel-register/src/open-spans.ts';
 
 const RUN = runId('crash');
 const CRM_INSTANCE = `${RUN}-crm`;
@@ -298,6 +299,33 @@ test('the trace of the crashed request is in Jaeger, its span ended in error wit
     assert.equal(event['exception.type'], 'TypeError');
     const tags = Object.fromEntries(span.tags.map((t) => [t.key, t.value]));
     assert.equal(tags['otel.status_code'], 'ERROR', JSON.stringify(span.tags));
+  }
+});
+
+test('the whole trace of the crashed request is in Jaeger: its server span, ended by the crash, the failed span below it', async () => {
+  const tagsOf = (span: JaegerSpan): Record<string, unknown> => Object.fromEntries(span.tags.map((t) => [t.key, t.value]));
+  for (const c of crashes) {
+    const { traceId, spanId: callerSpanId } = c.traceparent!;
+    const doc = records.find((r) => r.traceId === traceId)!;
+    // Before, the server span never ended, so it never left the process.
+    const trace = await waitFor(async () => {
+      const t = await getTrace(traceId);
+      return t?.spans.some((s) => tagsOf(s)['span.kind'] === 'server') && t;
+    }, { what: `the server span of trace ${traceId} in Jaeger`, timeoutMs: 60_000, intervalMs: 1000 });
+    const server = trace.spans.find((s) => tagsOf(s)['span.kind'] === 'server')!;
+    assert.equal(serviceOf(trace, server), 'crm-service');
+    assert.deepEqual(server.references.map((r) => r.spanID), [callerSpanId], 'the child of the caller\'s traceparent');
+    assert.equal(tagsOf(server)['otel.status_code'], 'ERROR');
+    assert.equal(tagsOf(server)['otel.status_description'], CRASH_STATUS.uncaughtException);
+    // From the span that carries the exception up to the server span, every parent is there.
+    const byId = new Map(trace.spans.map((s) => [s.spanID, s]));
+    let span = byId.get(String(doc.spanId));
+    const chain: string[] = [];
+    while (span && span !== server) {
+      chain.push(span.operationName);
+      span = byId.get(span.references.find((r) => r.refType === 'CHILD_OF')?.spanID ?? '');
+    }
+    assert.equal(span, server, `the failed span descends from the server span: ${chain.join(' <- ')}`);
   }
 });
 
