@@ -3,9 +3,10 @@
 // event on the active span. With no handler of the app's, the process would end there: the kit
 // ends that span (status ERROR, the exception's message) and every other span still open (ERROR,
 // a fixed message: open-spans.ts), so the whole trace of the request that crashed and those of
-// the requests in flight are exported; it flushes within CRM_OTEL_SHUTDOWN_TIMEOUT_MS, then lets Node end the process
-// with its own report and exit code (an exception is thrown again, a rejection raised again,
-// once the kit's listeners are gone). Meanwhile the event loop runs on for up to that bound.
+// the requests in flight are exported; it flushes within CRM_OTEL_SHUTDOWN_TIMEOUT_MS, then lets
+// Node end the process with its own report and exit code (an exception is thrown again, a
+// rejection raised again, once the kit's listeners are gone). Meanwhile the event loop runs on
+// for up to that bound.
 // With a handler of the app's (or an uncaught-exception capture callback), the app decides and
 // the kit only records.
 import { inspect, types } from 'node:util';
@@ -99,7 +100,7 @@ export function installCrashHandlers(exit: ExitControl): void {
     process.listenerCount('uncaughtException') > 1 || process.hasUncaughtExceptionCaptureCallback();
 
   /** The process is about to end: its open spans end now, to go out with the flush. */
-  const endAfterFlush = (origin: keyof typeof CRASH_STATUS, run: () => void): void => {
+  const endOnCrash = (origin: keyof typeof CRASH_STATUS, run: () => void): void => {
     try {
       const line = endOpenSpans(origin);
       if (line) warn(line);
@@ -121,7 +122,7 @@ export function installCrashHandlers(exit: ExitControl): void {
 
   function onException(error: unknown): void {
     if (process.listenerCount('uncaughtException') > 1) return; // the app decides
-    endAfterFlush('uncaughtException', () => {
+    endOnCrash('uncaughtException', () => {
       detach();
       // The app's monitors have seen this exception once already.
       process.removeAllListeners('uncaughtExceptionMonitor');
@@ -138,7 +139,7 @@ export function installCrashHandlers(exit: ExitControl): void {
     record(reason, 'unhandledRejection', fatal);
     const raiseAgain = (): void => void Promise.reject(reason);
     if (fatal) {
-      endAfterFlush('unhandledRejection', () => {
+      endOnCrash('unhandledRejection', () => {
         detach();
         // Node words a rejection with a primitive itself (ERR_UNHANDLED_REJECTION): raised again,
         // it reads the same. An Error's excerpt Node takes from its stack, which the record has
