@@ -47,6 +47,11 @@ export class LabelSet {
     return this.values.length;
   }
 
+  /** The most values the set can ever hold (indexes stay below it). */
+  get capacity(): number {
+    return this.growUpTo > 0 ? Math.max(this.growUpTo + 2, this.values.length) : this.values.length;
+  }
+
   private add(name: string): number {
     const existing = this.byName.get(name);
     if (existing !== undefined) return existing;

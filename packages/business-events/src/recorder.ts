@@ -49,8 +49,8 @@ const MAX_SDK_MESSAGE = 200;
 const ERROR_ACCEPTED = 'an Error, a string or any thrown value';
 const CONTEXT_ACCEPTED = 'a plain object of fields';
 const UNREADABLE_TEXT = 'could not be read (a getter or Proxy trap threw)';
-/** Radix of the attribute cache key: label indexes stay below it (allow-lists are bounded). */
-const RADIX = 4096;
+/** Largest number of label combinations of a metric cached in an array (beyond: a Map). */
+const MAX_DENSE = 16_384;
 
 /** A label of a spec, bound to this engine's allow-lists. */
 interface BoundLabel {
@@ -69,7 +69,11 @@ interface BoundLabel {
 interface BoundMetric {
   readonly spec: MetricSpec;
   readonly labels: readonly number[];
-  readonly attrs: Map<number, Attributes>;
+  /** Per label: what its index is multiplied by in the cache key (a mixed-radix number). */
+  readonly weights: readonly number[];
+  /** Attribute objects by key: an array when the combinations are few, else a Map. */
+  readonly dense: (Attributes | undefined)[] | undefined;
+  readonly sparse: Map<number, Attributes>;
   owner: Instruments | undefined;
   instrument: Instrument | undefined;
 }
@@ -167,7 +171,17 @@ export class Recorder {
     let b = this.bound[spec.id];
     if (b === undefined) {
       const labels = spec.labels.map((l) => this.bindLabel(spec, l));
-      const metrics = spec.metrics.map((m) => ({ spec: m, labels: m.labels, attrs: new Map<number, Attributes>(), owner: undefined, instrument: undefined }));
+      const metrics = spec.metrics.map((m): BoundMetric => {
+        const weights: number[] = [];
+        let combinations = 1;
+        for (const l of m.labels) {
+          weights.push(combinations);
+          const label = labels[l]!;
+          combinations *= label.set === undefined ? label.fixed.length : label.set.capacity;
+        }
+        const dense = combinations <= MAX_DENSE ? new Array<Attributes | undefined>(combinations) : undefined;
+        return { spec: m, labels: m.labels, weights, dense, sparse: new Map(), owner: undefined, instrument: undefined };
+      });
       b = { labels, metrics };
       this.bound[spec.id] = b;
     }
@@ -205,12 +219,14 @@ export class Recorder {
   /** Metric attributes for the label indexes, cached per combination. */
   attributes(b: Bound, m: BoundMetric, idx: readonly number[]): Attributes {
     let key = 0;
-    for (let i = m.labels.length - 1; i >= 0; i--) key = key * RADIX + idx[m.labels[i]!]!;
-    let attrs = m.attrs.get(key);
+    for (let i = 0; i < m.labels.length; i++) key += idx[m.labels[i]!]! * m.weights[i]!;
+    const dense = m.dense;
+    let attrs = dense === undefined ? m.sparse.get(key) : dense[key];
     if (attrs === undefined) {
       attrs = {};
       for (const l of m.labels) attrs[b.labels[l]!.spec.name] = labelValue(b.labels[l]!, idx[l]!);
-      m.attrs.set(key, attrs);
+      if (dense === undefined) m.sparse.set(key, attrs);
+      else dense[key] = attrs;
     }
     return attrs;
   }
