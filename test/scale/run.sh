@@ -9,9 +9,15 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 files=("$@")
 [[ ${#files[@]} -gt 0 ]] || files=(test/scale/*.test.ts)
+# Stopped on every exit, also when the start fails half-way; never another profile's stack
+# (start.sh records the profile only once it is free to start this one).
+# shellcheck disable=SC2317 # called by the EXIT trap
+stop_scale() { [[ "$(cat .stack/run/profile 2>/dev/null)" != scale ]] || bash stack/stop.sh; }
+[[ -n "${KEEP_STACK:-}" ]] || trap stop_scale EXIT
 bash stack/start.sh --profile scale
-status=0
-node --import tsx --test --test-concurrency=1 --test-reporter=spec "${files[@]}" | tee .stack/scale-test.log || status=$?
+set +e
+node --import tsx --test --test-concurrency=1 --test-reporter=spec "${files[@]}" | tee .stack/scale-test.log
+status=${PIPESTATUS[0]}
+set -e
 grep -ho 'SCALE-FIGURE .*' .stack/scale-test.log > .stack/scale-figures.txt || true
-[[ -n "${KEEP_STACK:-}" ]] || bash stack/stop.sh
 exit "$status"
