@@ -233,7 +233,7 @@ export class Recorder {
 }
 
 /** The spec of a Call not started yet. */
-const NO_SPEC: EventSpec = { id: -1, name: '', method: '', severity: SeverityNumber.INFO, body: '', example: '', fields: [], labels: [], metrics: [], span: [], log: [] };
+const NO_SPEC: EventSpec = { id: -1, name: '', method: '', severity: SeverityNumber.INFO, body: '', example: '', fields: [], read: undefined, labels: [], metrics: [], span: [], log: [] };
 
 function labelValue(l: BoundLabel, index: number): string {
   return (l.set === undefined ? l.fixed[index] : l.set.values[index]) ?? UNKNOWN;
@@ -275,9 +275,12 @@ class Call implements Rejector {
     const fields = spec.fields;
     let values = this.values;
     try {
-      for (let i = 0; i < fields.length; i++) {
-        const f = fields[i]!;
-        if (f.kind !== 'virtual') values[i] = input[f.key];
+      if (spec.read !== undefined) spec.read(input, values);
+      else {
+        for (let i = 0; i < fields.length; i++) {
+          const f = fields[i]!;
+          if (f.kind !== 'virtual') values[i] = input[f.key];
+        }
       }
     } catch {
       const read = readEach(this, input, fields.map((f) => (f.kind === 'virtual' ? undefined : f.key)));

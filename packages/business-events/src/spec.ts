@@ -91,6 +91,8 @@ export interface EventSpec {
   /** What a whole input should look like, for the invalid_input rejection. */
   readonly example: string;
   readonly fields: readonly FieldSpec[];
+  /** Reads the input's fields into `values` by their names (see build.ts readerOf); undefined: read in a loop. */
+  readonly read: ((input: Record<string, unknown>, values: unknown[]) => void) | undefined;
   /** Cross-field rules and derived values, after the fields are validated. */
   readonly derive?: (values: unknown[], r: Rejector) => void;
   readonly labels: readonly LabelSpec[];
