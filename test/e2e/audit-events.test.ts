@@ -86,9 +86,9 @@ test('crm-audit-* indices take the crm-audit template; its retention policy keep
   assert.equal(template.status, 200);
   assert.deepEqual(template.body.index_templates[0]!.index_template.index_patterns, ['crm-audit-*']);
   const [hit] = await osSearch<Doc>('crm-audit-*', mine, 1);
-  const mapping = await httpJson<Record<string, { mappings: { properties: { attributes: { properties: Record<string, { type: string }> } } } }>>(`${urls.opensearch()}/${hit!._index}/_mapping`);
-  const attributes = mapping.body[hit!._index]!.mappings.properties.attributes.properties;
-  assert.equal(attributes['crm.audit.actor_hash']?.type, 'keyword', 'attribute strings are keywords (the component template)');
+  const field = 'attributes.crm.audit.actor_hash';
+  const mapping = await httpJson<Record<string, { mappings: Record<string, { mapping: Record<string, { type: string }> }> }>>(`${urls.opensearch()}/${hit!._index}/_mapping/field/${field}`);
+  assert.equal(mapping.body[hit!._index]?.mappings[field]?.mapping['actor_hash']?.type, 'keyword', `attribute strings are keywords (the component template): ${JSON.stringify(mapping.body)}`);
 
   type Policy = { policy: { states: { name: string; transitions: { conditions: { min_index_age: string } }[] }[]; ism_template: { index_patterns: string[] }[] } };
   const read = (file: string): Policy => JSON.parse(readFileSync(join(REPO, 'otel-collector', 'opensearch', file), 'utf8')) as Policy;

@@ -8,14 +8,14 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import { AggregationTemporality, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
-import type { LogRecordProcessor, SdkLogRecord } from '@opentelemetry/sdk-logs';
+import type { LogRecordProcessor, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
 import { createBusinessEvents, type BusinessEvents } from '@crm/business-events';
 
 const spans = new InMemorySpanExporter();
 const records = new InMemoryLogRecordExporter();
 let reader: PeriodicExportingMetricReader;
 /** Called by the log processor for each record emitted (set per test). */
-let onRecord: (record: SdkLogRecord) => void = () => {};
+let onRecord: (record: ReadWriteLogRecord) => void = () => {};
 
 const hook: LogRecordProcessor = {
   onEmit: (record) => onRecord(record),
@@ -39,7 +39,10 @@ beforeEach(() => {
 
 async function series(name: string): Promise<{ attributes: Record<string, unknown>; value: unknown }[]> {
   const { resourceMetrics } = await reader.collect();
-  return resourceMetrics.scopeMetrics.flatMap((s) => s.metrics).filter((m) => m.descriptor.name === name).flatMap((m) => m.dataPoints);
+  return resourceMetrics.scopeMetrics
+    .flatMap((s) => s.metrics)
+    .filter((m) => m.descriptor.name === name)
+    .flatMap((m) => m.dataPoints.map((p) => ({ attributes: p.attributes, value: p.value as unknown })));
 }
 
 function inSpan(fn: () => void) {
