@@ -53,16 +53,15 @@ function inSpan(fn: () => void) {
 }
 
 test('an event recorded by the warning sink during a rejection leaves the outer call intact', async () => {
-  let ev: BusinessEvents | undefined;
   let nested = 0;
-  ev = createBusinessEvents({
+  const ev: BusinessEvents = createBusinessEvents({
     env: {},
     onWarning: () => {
       nested++;
-      ev!.opportunityClosed({ id: 'O-9', outcome: 'lost', value: 10, currency: 'EUR' });
+      ev.opportunityClosed({ id: 'O-9', outcome: 'lost', value: 10, currency: 'EUR' });
     },
   });
-  const span = inSpan(() => ev!.leadCreated({ id: 'L-1', source: 'halopsa', score: 500 }));
+  const span = inSpan(() => ev.leadCreated({ id: 'L-1', source: 'halopsa', score: 500 }));
   assert.equal(nested, 1, 'the rejection of score warned once');
   assert.deepEqual(span.events.map((e) => e.name), ['crm.opportunity.closed', 'crm.lead.created']);
   assert.deepEqual(span.events[1]!.attributes, { 'crm.lead.id': 'L-1' });

@@ -126,7 +126,7 @@ export class Recorder {
     let ins: Instruments;
     let span: Span | undefined;
     let logger: Logger | undefined;
-    let logging = false;
+    let logging: boolean;
     try {
       ins = instrumentCache.get();
       const active = trace.getActiveSpan();
@@ -273,7 +273,7 @@ class Call implements Rejector {
     const spec = this.spec;
     if (!isObject(input)) return this.reject('input', input, 'invalid_input', spec.example);
     const fields = spec.fields;
-    let values = this.values;
+    const values = this.values;
     try {
       if (spec.read !== undefined) spec.read(input, values);
       else {
