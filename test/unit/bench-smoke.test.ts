@@ -174,5 +174,5 @@ test('bad flags are refused with a clear message', async () => {
   assert.match(run.stderr, /--runs=zero is invalid: accepted a whole number >= 1/);
   const only = await runBench('run.mjs', ['--only=nope']);
   assert.notEqual(only.code, 0);
-  assert.match(only.stderr, /unknown nope; accepted a comma list of startup, business-events, redaction, collector, http/);
+  assert.match(only.stderr, /unknown nope; accepted a comma list of startup, business-events, redaction, collector, tiered, http/);
 });
