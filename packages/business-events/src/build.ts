@@ -2,7 +2,8 @@
 // event name. Used by the built-in table and by defineEvent.
 
 import { SeverityNumber } from '@opentelemetry/api';
-import { EVENT_NAMES, newSpecId } from './spec.js';
+import { UNKNOWN } from './defaults.js';
+import { EVENT_NAMES, FIELD_CODE, newSpecId } from './spec.js';
 import type { EventSpec, FieldSpec, LabelSource, LogItem, SpanItem } from './spec.js';
 import type { Rejector } from './validate.js';
 
@@ -42,6 +43,29 @@ function readerOf(fields: readonly FieldSpec[]): EventSpec['read'] {
   }
 }
 
+/** Attribute names put in generated code: letters, digits, dots and underscores only (quoted as they are). */
+const ATTRIBUTE = /^[A-Za-z_][A-Za-z0-9_.]*$/;
+
+/**
+ * A function making the span event's attributes as one object literal (`{ "crm.lead.id": ... }`),
+ * so that every spec gets objects of one shape made in one step; keyed stores of varying names
+ * in a loop are megamorphic. `v` the field values, `i` the label indexes, `n` the label values by
+ * label (index -> value). Undefined where code generation is disallowed: the recorder's loop then.
+ */
+function spanOf(span: readonly SpanItem[]): EventSpec['spanAttributes'] {
+  if (!span.every((s) => ATTRIBUTE.test(s.attr))) return undefined;
+  const props = span.map((s) => {
+    const value =
+      s.how === 'label' ? `n[${s.label}][i[${s.label}]] ?? ${JSON.stringify(UNKNOWN)}` : s.how === 'id' ? `v[${s.field}] === undefined ? undefined : String(v[${s.field}])` : `v[${s.field}]`;
+    return `"${s.attr}": ${value}`;
+  });
+  try {
+    return new Function('v', 'i', 'n', `return { ${props.join(', ')} };`) as EventSpec['spanAttributes'];
+  } catch {
+    return undefined;
+  }
+}
+
 function indexOf(names: readonly string[], name: string, what: string, event: string): number {
   const i = names.indexOf(name);
   if (i < 0) throw new Error(`@crm/business-events internal: ${event} refers to unknown ${what} ${name}`);
@@ -70,7 +94,7 @@ export function buildSpec(def: SpecDef): EventSpec {
     severity: def.severity ?? SeverityNumber.INFO,
     body: def.body,
     example: def.example,
-    fields: def.fields.map((f) => ({ key: f.key, kind: f.kind, required: f.required, accepted: f.accepted, rule: f.rule })),
+    fields: def.fields.map((f) => ({ key: f.key, kind: f.kind, code: FIELD_CODE[f.kind], required: f.required, accepted: f.accepted, rule: f.rule })),
     read: readerOf(def.fields),
     ...(def.derive ? { derive: def.derive } : {}),
     labels: labelEntries.map(([name, l]) => ({ name: l.as ?? name, field: l.field === undefined ? -1 : field(l.field), source: l.source })),
@@ -82,6 +106,7 @@ export function buildSpec(def: SpecDef): EventSpec {
       divide: m.divide,
     })),
     span,
+    spanAttributes: spanOf(span),
     log,
   };
   EVENT_NAMES.add(def.name);

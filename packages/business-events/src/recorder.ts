@@ -23,7 +23,8 @@ import type { Instrument, Instruments } from './instruments.js';
 import { LabelSet, snakeCase, upperCase } from './label-set.js';
 import { LoggerCache } from './logger-cache.js';
 import { Pii } from './pii.js';
-import type { EventSpec, FieldSpec, LabelSpec, MetricSpec } from './spec.js';
+import { FieldCode } from './spec.js';
+import type { BuiltField, EventSpec, LabelSpec, MetricSpec } from './spec.js';
 import type { RejectionReason } from './types.js';
 import {
   checkId,
@@ -52,22 +53,51 @@ const UNREADABLE_TEXT = 'could not be read (a getter or Proxy trap threw)';
 /** Largest number of label combinations of a metric cached in an array (beyond: a Map). */
 const MAX_DENSE = 16_384;
 
+/** How a bound label finds its index. */
+const enum LabelHow {
+  /** LabelSet.index of the input (an allow-list). */
+  Set,
+  /** The spec's index function (ranges, outcome). */
+  Map,
+  /** Always index 0 (a constant; not read from the input). */
+  Const,
+}
+
 /** A label of a spec, bound to this engine's allow-lists. */
 interface BoundLabel {
   readonly spec: LabelSpec;
-  /** Label values by index (a LabelSet's grow: read through `set` when there is one). */
+  readonly how: LabelHow;
+  /** Index of the field the label is read from (unused for Const). */
+  readonly field: number;
   readonly set: LabelSet | undefined;
-  readonly fixed: readonly string[];
+  /** Label values by index: the set's (which may grow) or the fixed ones. */
+  readonly values: readonly string[];
   /** Index when the input has no value. */
   readonly missing: number;
   /** Log text of an allow-listed value is normalized (currencies: upper case). */
   readonly upper: boolean;
-  /** Index of a value in `fixed` (map labels). */
+  /** Index of a value in `values` (Map labels). */
   readonly index: ((value: unknown) => number) | undefined;
+  /** Which signals use the label (USE_*): a call resolves only the labels its live signals use. */
+  uses: number;
+}
+
+const USE_METRICS = 1;
+const USE_SPAN = 2;
+const USE_LOG = 4;
+
+/** One object shape for every kind of label (the hot path reads them all at one site). */
+function boundLabel(spec: LabelSpec, how: LabelHow, set: LabelSet | undefined, values: readonly string[], missing: number, upper = false, index?: (value: unknown) => number): BoundLabel {
+  return { spec, how, field: spec.field, set, values, missing, upper, index, uses: 0 };
 }
 
 interface BoundMetric {
   readonly spec: MetricSpec;
+  readonly counter: boolean;
+  /** Field index of the value added or recorded, -1: a counter adds 1. */
+  readonly value: number;
+  /** The value is divided by this (1: as it is). */
+  readonly divide: number;
   readonly labels: readonly number[];
   /** Per label: what its index is multiplied by in the cache key (a mixed-radix number). */
   readonly weights: readonly number[];
@@ -80,6 +110,8 @@ interface BoundMetric {
 
 interface Bound {
   readonly labels: readonly BoundLabel[];
+  /** Each label's values (BoundLabel.values), for the generated span attributes. */
+  readonly names: readonly (readonly string[])[];
   readonly metrics: readonly BoundMetric[];
 }
 
@@ -171,18 +203,32 @@ export class Recorder {
     let b = this.bound[spec.id];
     if (b === undefined) {
       const labels = spec.labels.map((l) => this.bindLabel(spec, l));
+      for (const m of spec.metrics) for (const l of m.labels) labels[l]!.uses |= USE_METRICS;
+      for (const item of spec.span) if (item.how === 'label') labels[item.label]!.uses |= USE_SPAN;
+      for (const item of spec.log) if (item.label !== undefined) labels[item.label]!.uses |= USE_LOG;
       const metrics = spec.metrics.map((m): BoundMetric => {
         const weights: number[] = [];
         let combinations = 1;
         for (const l of m.labels) {
           weights.push(combinations);
           const label = labels[l]!;
-          combinations *= label.set === undefined ? label.fixed.length : label.set.capacity;
+          combinations *= label.set === undefined ? label.values.length : label.set.capacity;
         }
         const dense = combinations <= MAX_DENSE ? new Array<Attributes | undefined>(combinations) : undefined;
-        return { spec: m, labels: m.labels, weights, dense, sparse: new Map(), owner: undefined, instrument: undefined };
+        return {
+          spec: m,
+          counter: m.kind === 'counter',
+          value: m.value ?? -1,
+          divide: m.divide ?? 1,
+          labels: m.labels,
+          weights,
+          dense,
+          sparse: new Map(),
+          owner: undefined,
+          instrument: undefined,
+        };
       });
-      b = { labels, metrics };
+      b = { labels, names: labels.map((l) => l.values), metrics };
       this.bound[spec.id] = b;
     }
     return b;
@@ -191,28 +237,18 @@ export class Recorder {
   private bindLabel(spec: EventSpec, l: LabelSpec): BoundLabel {
     const s = l.source;
     switch (s.kind) {
-      case 'set':
-        return {
-          spec: l,
-          set: this.sets[s.set],
-          fixed: [],
-          missing: s.missing === 'defaultCurrency' ? this.defaultCurrencyIndex : LabelSet.UNKNOWN_INDEX,
-          upper: s.set === 'currencies',
-          index: undefined,
-        };
-      case 'list':
-        return {
-          spec: l,
-          set: new LabelSet(`${spec.name} ${l.name}`, s.values, snakeCase, this.labelWarnings, this.quote, 0, "allow-list of the label in the event's definition"),
-          fixed: [],
-          missing: LabelSet.UNKNOWN_INDEX,
-          upper: false,
-          index: undefined,
-        };
+      case 'set': {
+        const set = this.sets[s.set];
+        return boundLabel(l, LabelHow.Set, set, set.values, s.missing === 'defaultCurrency' ? this.defaultCurrencyIndex : LabelSet.UNKNOWN_INDEX, s.set === 'currencies');
+      }
+      case 'list': {
+        const set = new LabelSet(`${spec.name} ${l.name}`, s.values, snakeCase, this.labelWarnings, this.quote, 0, "allow-list of the label in the event's definition");
+        return boundLabel(l, LabelHow.Set, set, set.values, LabelSet.UNKNOWN_INDEX);
+      }
       case 'map':
-        return { spec: l, set: undefined, fixed: [...s.values, UNKNOWN], missing: s.values.length, upper: false, index: s.index as (value: unknown) => number };
+        return boundLabel(l, LabelHow.Map, undefined, [...s.values, UNKNOWN], s.values.length, false, s.index as (value: unknown) => number);
       case 'const':
-        return { spec: l, set: undefined, fixed: [s.value], missing: 0, upper: false, index: undefined };
+        return boundLabel(l, LabelHow.Const, undefined, [s.value], 0);
     }
   }
 
@@ -233,10 +269,10 @@ export class Recorder {
 }
 
 /** The spec of a Call not started yet. */
-const NO_SPEC: EventSpec = { id: -1, name: '', method: '', severity: SeverityNumber.INFO, body: '', example: '', fields: [], read: undefined, labels: [], metrics: [], span: [], log: [] };
+const NO_SPEC: EventSpec = { id: -1, name: '', method: '', severity: SeverityNumber.INFO, body: '', example: '', fields: [], read: undefined, labels: [], metrics: [], span: [], spanAttributes: undefined, log: [] };
 
 function labelValue(l: BoundLabel, index: number): string {
-  return (l.set === undefined ? l.fixed[index] : l.set.values[index]) ?? UNKNOWN;
+  return l.values[index] ?? UNKNOWN;
 }
 
 /** One call in progress: the Rejector of its validation and the signals it writes to. */
@@ -295,36 +331,36 @@ class Call implements Rejector {
     }
   }
 
-  private check(f: FieldSpec, raw: unknown): unknown {
-    switch (f.kind) {
-      case 'id':
-      case 'actor':
+  private check(f: BuiltField, raw: unknown): unknown {
+    switch (f.code) {
+      case FieldCode.Id:
+      case FieldCode.Actor:
         if (!f.required && (raw === undefined || raw === null)) return undefined;
         return checkId(this, raw, f.key);
-      case 'label':
-      case 'name':
+      case FieldCode.Label:
+      case FieldCode.Name:
         return checkName(this, raw, f.key, f.required, f.accepted ?? '');
-      case 'number':
+      case FieldCode.Number:
         return checkNumber(this, raw, f.key, f.rule!);
-      case 'text':
-      case 'email':
-      case 'company': {
+      case FieldCode.Text:
+      case FieldCode.Email:
+      case FieldCode.Company: {
         const text = checkOptionalText(this, raw, f.key);
         if (text === undefined && f.required && (raw === undefined || raw === null || raw === '')) this.reject(f.key, raw, 'missing_field', 'a non-empty string');
         return text;
       }
-      case 'date': {
+      case FieldCode.Date: {
         const t = checkOptionalDate(this, raw, f.key);
         if (t === undefined && f.required && (raw === undefined || raw === null)) this.reject(f.key, raw, 'missing_field', 'a valid Date or a date string such as 2026-12-31');
         return t;
       }
-      case 'outcome':
+      case FieldCode.Outcome:
         return checkOutcome(this, raw, f.key);
-      case 'error':
+      case FieldCode.Error:
         return this.checkError(raw);
-      case 'context':
+      case FieldCode.Context:
         return this.checkContext(raw);
-      case 'virtual':
+      case FieldCode.Virtual:
         return undefined;
     }
   }
@@ -357,32 +393,49 @@ class Call implements Rejector {
     const { eng, spec, ins, span, logger } = this;
     const b = eng.bind(spec);
     const idx = this.idx;
-    for (let l = 0; l < b.labels.length; l++) {
-      const label = b.labels[l]!;
-      const v = values[label.spec.field];
+    const labels = b.labels;
+    // Only the labels of the live signals: an unknown value is warned about only when it is recorded.
+    const live = (ins.active ? USE_METRICS : 0) | (span !== undefined ? USE_SPAN : 0) | (logger !== undefined ? USE_LOG : 0);
+    for (let l = 0; l < labels.length; l++) {
+      const label = labels[l]!;
+      if (label.how === LabelHow.Const || (label.uses & live) === 0) {
+        idx[l] = label.missing;
+        continue;
+      }
+      const v = values[label.field];
       if (v === undefined) idx[l] = label.missing;
-      else if (label.set !== undefined) idx[l] = label.set.index(v as string);
-      else if (label.index !== undefined) idx[l] = label.index(v);
-      else idx[l] = 0;
+      else if (label.how === LabelHow.Set) idx[l] = label.set!.index(v as string);
+      else idx[l] = label.index!(v);
     }
     if (ins.active) {
-      for (const m of b.metrics) {
+      const metrics = b.metrics;
+      for (let i = 0; i < metrics.length; i++) {
+        const m = metrics[i]!;
         let amount = 1;
-        if (m.spec.value !== undefined) {
-          const v = values[m.spec.value] as number | undefined;
+        if (m.value >= 0) {
+          const v = values[m.value] as number | undefined;
           if (v === undefined) continue;
-          amount = m.spec.divide === undefined ? v : v / m.spec.divide;
+          amount = m.divide === 1 ? v : v / m.divide;
         }
         if (m.owner !== ins) {
           m.owner = ins;
           m.instrument = ins.get(m.spec.name);
         }
         const attrs = eng.attributes(b, m, idx);
-        if (m.spec.kind === 'counter') (m.instrument as FastCounter).add(amount, attrs);
+        if (m.counter) (m.instrument as FastCounter).add(amount, attrs);
         else (m.instrument as Histogram).record(amount, attrs);
       }
     }
     if (span !== undefined) {
+      if (spec.spanAttributes !== undefined) span.addEvent(spec.name, spec.spanAttributes(values, idx, b.names));
+      else this.spanEvent(span, b, values, idx);
+    }
+    if (logger !== undefined) this.log(logger, b, values, idx);
+  }
+
+  private spanEvent(span: Span, b: Bound, values: unknown[], idx: number[]): void {
+    const spec = this.spec;
+    {
       const attrs: Attributes = {};
       for (const item of spec.span) {
         if (item.how === 'label') attrs[item.attr] = labelValue(b.labels[item.label]!, idx[item.label]!);
@@ -393,7 +446,6 @@ class Call implements Rejector {
       }
       span.addEvent(spec.name, attrs);
     }
-    if (logger !== undefined) this.log(logger, b, values, idx);
   }
 
   private log(logger: Logger, b: Bound, values: unknown[], idx: number[]): void {
@@ -411,37 +463,37 @@ class Call implements Rejector {
         continue;
       }
       const a = item.attr;
-      switch (spec.fields[item.field]!.kind) {
-        case 'id':
+      switch (spec.fields[item.field]!.code) {
+        case FieldCode.Id:
           attributes[a] = String(v);
           break;
-        case 'actor':
+        case FieldCode.Actor:
           attributes[`${a}_hash`] = pii.hash(String(v));
           break;
-        case 'label': {
+        case FieldCode.Label: {
           const label = b.labels[item.label!]!;
           const raw = label.upper ? (v as string).trim().toUpperCase() : (v as string);
           const i = idx[item.label!]!;
           attributes[a] = i === LabelSet.OTHER_INDEX ? pii.text(raw, MAX_LABEL) : clip(raw);
           break;
         }
-        case 'number':
+        case FieldCode.Number:
           attributes[a] = v as number;
           break;
-        case 'text':
+        case FieldCode.Text:
           attributes[a] = pii.text(v as string);
           break;
-        case 'email':
+        case FieldCode.Email:
           if (cfg.email === 'hash') attributes[`${a}_hash`] = pii.hashEmail(v as string);
           break;
-        case 'company':
+        case FieldCode.Company:
           if (cfg.company === 'hash') attributes[`${a}_hash`] = pii.hash((v as string).trim());
           else if (cfg.company === 'keep') attributes[a] = pii.text(v as string, MAX_LABEL);
           break;
-        case 'date':
+        case FieldCode.Date:
           attributes[a] = new Date(v as number).toISOString();
           break;
-        case 'error': {
+        case FieldCode.Error: {
           const info = v as ErrorInfo;
           if (info.name !== undefined) attributes['exception.type'] = pii.text(info.name, MAX_LABEL);
           if (info.message !== undefined) attributes['exception.message'] = pii.text(info.message);
@@ -449,7 +501,7 @@ class Call implements Rejector {
           if (stack !== undefined) attributes['exception.stacktrace'] = pii.text(stack);
           break;
         }
-        case 'context':
+        case FieldCode.Context:
           Object.assign(attributes, v);
           break;
         default:

@@ -3,7 +3,7 @@
 // EventSpec; recorder.ts records any of them through one code path. buildSpec gives every object
 // of a kind all its properties (absent ones undefined), so the hot path reads objects of one shape.
 
-import type { SeverityNumber } from '@opentelemetry/api';
+import type { Attributes, SeverityNumber } from '@opentelemetry/api';
 import type { NumberRule, Rejector } from './validate.js';
 
 /** How a field is validated (validate.ts) and, by default, how it is written to the log record. */
@@ -29,6 +29,44 @@ export interface FieldSpec {
   /** What is accepted, for rejection messages (label, name and number kinds). */
   accepted?: string;
   rule?: NumberRule;
+}
+
+/** A FieldKind as a small integer: the recorder switches on it for every field of every call. */
+export const enum FieldCode {
+  Id,
+  Actor,
+  Label,
+  Name,
+  Number,
+  Text,
+  Email,
+  Company,
+  Date,
+  Outcome,
+  Error,
+  Context,
+  Virtual,
+}
+
+export const FIELD_CODE: Readonly<Record<FieldKind, FieldCode>> = {
+  id: FieldCode.Id,
+  actor: FieldCode.Actor,
+  label: FieldCode.Label,
+  name: FieldCode.Name,
+  number: FieldCode.Number,
+  text: FieldCode.Text,
+  email: FieldCode.Email,
+  company: FieldCode.Company,
+  date: FieldCode.Date,
+  outcome: FieldCode.Outcome,
+  error: FieldCode.Error,
+  context: FieldCode.Context,
+  virtual: FieldCode.Virtual,
+};
+
+/** A field of a built spec (build.ts): its kind also as a code. */
+export interface BuiltField extends FieldSpec {
+  readonly code: FieldCode;
 }
 
 /** Where a label's values come from: a configured allow-list, a spec's own list, a range or a fixed list, or a constant. */
@@ -90,7 +128,7 @@ export interface EventSpec {
   readonly body: string;
   /** What a whole input should look like, for the invalid_input rejection. */
   readonly example: string;
-  readonly fields: readonly FieldSpec[];
+  readonly fields: readonly BuiltField[];
   /** Reads the input's fields into `values` by their names (see build.ts readerOf); undefined: read in a loop. */
   readonly read: ((input: Record<string, unknown>, values: unknown[]) => void) | undefined;
   /** Cross-field rules and derived values, after the fields are validated. */
@@ -98,6 +136,8 @@ export interface EventSpec {
   readonly labels: readonly LabelSpec[];
   readonly metrics: readonly MetricSpec[];
   readonly span: readonly SpanItem[];
+  /** Makes the span event's attributes (see build.ts spanOf); undefined: made in a loop over `span`. */
+  readonly spanAttributes: ((values: unknown[], idx: readonly number[], names: readonly (readonly string[])[]) => Attributes) | undefined;
   readonly log: readonly LogItem[];
 }
 
