@@ -2,9 +2,9 @@
 // event name. Used by the built-in table and by defineEvent.
 
 import { SeverityNumber } from '@opentelemetry/api';
-import { UNKNOWN } from './defaults.js';
+import { IDENTIFIER, checksOf } from './bound.js';
 import { EVENT_NAMES, FIELD_CODE, newSpecId } from './spec.js';
-import type { EventSpec, FieldSpec, LabelSource, LogItem, SpanItem } from './spec.js';
+import type { BuiltField, EventSpec, FieldSpec, LabelSource, LogItem, SpanItem } from './spec.js';
 import type { Rejector } from './validate.js';
 
 export interface SpecDef {
@@ -24,8 +24,6 @@ export interface SpecDef {
   log?: readonly (readonly [string, string | null, string?, boolean?])[];
 }
 
-/** Field names are identifiers (built-in names, and defineEvent checks its own): safe in generated code. */
-const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
 /**
  * A function reading the fields by their names (`v[0] = o.id; v[1] = o.source; ...`). Reading them
@@ -38,29 +36,6 @@ function readerOf(fields: readonly FieldSpec[]): EventSpec['read'] {
   const body = fields.map((f, i) => (f.kind === 'virtual' ? '' : `v[${i}] = o.${f.key};`)).join('\n');
   try {
     return new Function('o', 'v', body) as EventSpec['read'];
-  } catch {
-    return undefined;
-  }
-}
-
-/** Attribute names put in generated code: letters, digits, dots and underscores only (quoted as they are). */
-const ATTRIBUTE = /^[A-Za-z_][A-Za-z0-9_.]*$/;
-
-/**
- * A function making the span event's attributes as one object literal (`{ "crm.lead.id": ... }`),
- * so that every spec gets objects of one shape made in one step; keyed stores of varying names
- * in a loop are megamorphic. `v` the field values, `i` the label indexes, `n` the label values by
- * label (index -> value). Undefined where code generation is disallowed: the recorder's loop then.
- */
-function spanOf(span: readonly SpanItem[]): EventSpec['spanAttributes'] {
-  if (!span.every((s) => ATTRIBUTE.test(s.attr))) return undefined;
-  const props = span.map((s) => {
-    const value =
-      s.how === 'label' ? `n[${s.label}][i[${s.label}]] ?? ${JSON.stringify(UNKNOWN)}` : s.how === 'id' ? `v[${s.field}] === undefined ? undefined : String(v[${s.field}])` : `v[${s.field}]`;
-    return `"${s.attr}": ${value}`;
-  });
-  try {
-    return new Function('v', 'i', 'n', `return { ${props.join(', ')} };`) as EventSpec['spanAttributes'];
   } catch {
     return undefined;
   }
@@ -87,6 +62,7 @@ export function buildSpec(def: SpecDef): EventSpec {
     label: labelName === undefined ? undefined : label(labelName),
     orDefaultCurrency: orDefaultCurrency === true,
   }));
+  const fields: BuiltField[] = def.fields.map((f) => ({ key: f.key, kind: f.kind, code: FIELD_CODE[f.kind], required: f.required, accepted: f.accepted, rule: f.rule }));
   const spec: EventSpec = {
     id: newSpecId(),
     name: def.name,
@@ -94,9 +70,10 @@ export function buildSpec(def: SpecDef): EventSpec {
     severity: def.severity ?? SeverityNumber.INFO,
     body: def.body,
     example: def.example,
-    fields: def.fields.map((f) => ({ key: f.key, kind: f.kind, code: FIELD_CODE[f.kind], required: f.required, accepted: f.accepted, rule: f.rule })),
+    fields,
     read: readerOf(def.fields),
-    ...(def.derive ? { derive: def.derive } : {}),
+    check: checksOf(fields),
+    derive: def.derive,
     labels: labelEntries.map(([name, l]) => ({ name: l.as ?? name, field: l.field === undefined ? -1 : field(l.field), source: l.source })),
     metrics: (def.metrics ?? []).map((m) => ({
       name: m.name,
@@ -106,7 +83,6 @@ export function buildSpec(def: SpecDef): EventSpec {
       divide: m.divide,
     })),
     span,
-    spanAttributes: spanOf(span),
     log,
   };
   EVENT_NAMES.add(def.name);

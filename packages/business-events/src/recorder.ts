@@ -12,6 +12,8 @@
 import { SeverityNumber, trace } from '@opentelemetry/api';
 import type { Attributes, Histogram, Logger, Span } from '@opentelemetry/api';
 import type { ResolvedConfig } from './config.js';
+import { LabelHow, USE_LOG, USE_METRICS, USE_SPAN, boundLabel, hotOf } from './bound.js';
+import type { Bound, BoundLabel, BoundMetric } from './bound.js';
 import { sanitizeContext } from './context.js';
 import type { ContextValue } from './context.js';
 import type { FastCounter } from './counter-store.js';
@@ -19,12 +21,12 @@ import { METRIC, UNKNOWN } from './defaults.js';
 import { readError, readStack } from './error-info.js';
 import type { ErrorInfo } from './error-info.js';
 import { NOOP_INSTRUMENTS, instrumentCache } from './instruments.js';
-import type { Instrument, Instruments } from './instruments.js';
+import type { Instruments } from './instruments.js';
 import { LabelSet, snakeCase, upperCase } from './label-set.js';
 import { LoggerCache } from './logger-cache.js';
 import { Pii } from './pii.js';
 import { FieldCode } from './spec.js';
-import type { BuiltField, EventSpec, LabelSpec, MetricSpec } from './spec.js';
+import type { BuiltField, Checker, EventSpec, LabelSpec } from './spec.js';
 import type { RejectionReason } from './types.js';
 import {
   checkId,
@@ -38,7 +40,6 @@ import {
   readEach,
   UNREADABLE,
 } from './validate.js';
-import type { Rejector } from './validate.js';
 import { WarnOnce } from './warnings.js';
 
 /** Longest label-like text (source, stage, currency, ...) in a log attribute. */
@@ -52,68 +53,6 @@ const CONTEXT_ACCEPTED = 'a plain object of fields';
 const UNREADABLE_TEXT = 'could not be read (a getter or Proxy trap threw)';
 /** Largest number of label combinations of a metric cached in an array (beyond: a Map). */
 const MAX_DENSE = 16_384;
-
-/** How a bound label finds its index. */
-const enum LabelHow {
-  /** LabelSet.index of the input (an allow-list). */
-  Set,
-  /** The spec's index function (ranges, outcome). */
-  Map,
-  /** Always index 0 (a constant; not read from the input). */
-  Const,
-}
-
-/** A label of a spec, bound to this engine's allow-lists. */
-interface BoundLabel {
-  readonly spec: LabelSpec;
-  readonly how: LabelHow;
-  /** Index of the field the label is read from (unused for Const). */
-  readonly field: number;
-  readonly set: LabelSet | undefined;
-  /** Label values by index: the set's (which may grow) or the fixed ones. */
-  readonly values: readonly string[];
-  /** Index when the input has no value. */
-  readonly missing: number;
-  /** Log text of an allow-listed value is normalized (currencies: upper case). */
-  readonly upper: boolean;
-  /** Index of a value in `values` (Map labels). */
-  readonly index: ((value: unknown) => number) | undefined;
-  /** Which signals use the label (USE_*): a call resolves only the labels its live signals use. */
-  uses: number;
-}
-
-const USE_METRICS = 1;
-const USE_SPAN = 2;
-const USE_LOG = 4;
-
-/** One object shape for every kind of label (the hot path reads them all at one site). */
-function boundLabel(spec: LabelSpec, how: LabelHow, set: LabelSet | undefined, values: readonly string[], missing: number, upper = false, index?: (value: unknown) => number): BoundLabel {
-  return { spec, how, field: spec.field, set, values, missing, upper, index, uses: 0 };
-}
-
-interface BoundMetric {
-  readonly spec: MetricSpec;
-  readonly counter: boolean;
-  /** Field index of the value added or recorded, -1: a counter adds 1. */
-  readonly value: number;
-  /** The value is divided by this (1: as it is). */
-  readonly divide: number;
-  readonly labels: readonly number[];
-  /** Per label: what its index is multiplied by in the cache key (a mixed-radix number). */
-  readonly weights: readonly number[];
-  /** Attribute objects by key: an array when the combinations are few, else a Map. */
-  readonly dense: (Attributes | undefined)[] | undefined;
-  readonly sparse: Map<number, Attributes>;
-  owner: Instruments | undefined;
-  instrument: Instrument | undefined;
-}
-
-interface Bound {
-  readonly labels: readonly BoundLabel[];
-  /** Each label's values (BoundLabel.values), for the generated span attributes. */
-  readonly names: readonly (readonly string[])[];
-  readonly metrics: readonly BoundMetric[];
-}
 
 function clip(text: string): string {
   return text.length > MAX_LABEL ? text.slice(0, MAX_LABEL) : text;
@@ -228,7 +167,8 @@ export class Recorder {
           instrument: undefined,
         };
       });
-      b = { labels, names: labels.map((l) => l.values), metrics };
+      const names = labels.map((l) => l.values);
+      b = { labels, names, metrics, hot: hotOf(spec, { labels, names, metrics }, this.attributes) };
       this.bound[spec.id] = b;
     }
     return b;
@@ -253,30 +193,45 @@ export class Recorder {
   }
 
   /** Metric attributes for the label indexes, cached per combination. */
-  attributes(b: Bound, m: BoundMetric, idx: readonly number[]): Attributes {
+  readonly attributes = (labels: readonly BoundLabel[], m: BoundMetric, idx: readonly number[]): Attributes => {
     let key = 0;
     for (let i = 0; i < m.labels.length; i++) key += idx[m.labels[i]!]! * m.weights[i]!;
     const dense = m.dense;
     let attrs = dense === undefined ? m.sparse.get(key) : dense[key];
     if (attrs === undefined) {
       attrs = {};
-      for (const l of m.labels) attrs[b.labels[l]!.spec.name] = labelValue(b.labels[l]!, idx[l]!);
+      for (const l of m.labels) attrs[labels[l]!.spec.name] = labelValue(labels[l]!, idx[l]!);
       if (dense === undefined) m.sparse.set(key, attrs);
       else dense[key] = attrs;
     }
     return attrs;
-  }
+  };
 }
 
 /** The spec of a Call not started yet. */
-const NO_SPEC: EventSpec = { id: -1, name: '', method: '', severity: SeverityNumber.INFO, body: '', example: '', fields: [], read: undefined, labels: [], metrics: [], span: [], spanAttributes: undefined, log: [] };
+const NO_SPEC: EventSpec = {
+  id: -1,
+  name: '',
+  method: '',
+  severity: SeverityNumber.INFO,
+  body: '',
+  example: '',
+  fields: [],
+  read: undefined,
+  check: undefined,
+  derive: undefined,
+  labels: [],
+  metrics: [],
+  span: [],
+  log: [],
+};
 
 function labelValue(l: BoundLabel, index: number): string {
   return l.values[index] ?? UNKNOWN;
 }
 
 /** One call in progress: the Rejector of its validation and the signals it writes to. */
-class Call implements Rejector {
+class Call implements Checker {
   private spec: EventSpec = NO_SPEC;
   private ins: Instruments = NOOP_INSTRUMENTS;
   private span: Span | undefined;
@@ -322,7 +277,8 @@ class Call implements Rejector {
       const read = readEach(this, input, fields.map((f) => (f.kind === 'virtual' ? undefined : f.key)));
       for (let i = 0; i < read.length; i++) values[i] = read[i];
     }
-    for (let i = 0; i < fields.length; i++) values[i] = this.check(fields[i]!, values[i]);
+    if (spec.check !== undefined) spec.check(values, this);
+    else for (let i = 0; i < fields.length; i++) values[i] = this.check(fields[i]!, values[i]);
     spec.derive?.(values, this);
     try {
       this.emit(values);
@@ -331,7 +287,8 @@ class Call implements Rejector {
     }
   }
 
-  private check(f: BuiltField, raw: unknown): unknown {
+  /** Checks one value read from the input by its field's kind: the valid value, or undefined. */
+  check(f: BuiltField, raw: unknown): unknown {
     switch (f.code) {
       case FieldCode.Id:
       case FieldCode.Actor:
@@ -393,9 +350,17 @@ class Call implements Rejector {
     const { eng, spec, ins, span, logger } = this;
     const b = eng.bind(spec);
     const idx = this.idx;
-    const labels = b.labels;
     // Only the labels of the live signals: an unknown value is warned about only when it is recorded.
     const live = (ins.active ? USE_METRICS : 0) | (span !== undefined ? USE_SPAN : 0) | (logger !== undefined ? USE_LOG : 0);
+    if (b.hot !== undefined) b.hot(values, idx, ins, span, live);
+    else this.emitLoop(b, values, idx, live);
+    if (logger !== undefined) this.log(logger, b, values, idx);
+  }
+
+  /** What Bound.hot does, by reading the table (where code generation is disallowed). */
+  private emitLoop(b: Bound, values: unknown[], idx: number[], live: number): void {
+    const { eng, spec, ins, span } = this;
+    const labels = b.labels;
     for (let l = 0; l < labels.length; l++) {
       const label = labels[l]!;
       if (label.how === LabelHow.Const || (label.uses & live) === 0) {
@@ -408,9 +373,7 @@ class Call implements Rejector {
       else idx[l] = label.index!(v);
     }
     if (ins.active) {
-      const metrics = b.metrics;
-      for (let i = 0; i < metrics.length; i++) {
-        const m = metrics[i]!;
+      for (const m of b.metrics) {
         let amount = 1;
         if (m.value >= 0) {
           const v = values[m.value] as number | undefined;
@@ -421,24 +384,15 @@ class Call implements Rejector {
           m.owner = ins;
           m.instrument = ins.get(m.spec.name);
         }
-        const attrs = eng.attributes(b, m, idx);
+        const attrs = eng.attributes(labels, m, idx);
         if (m.counter) (m.instrument as FastCounter).add(amount, attrs);
         else (m.instrument as Histogram).record(amount, attrs);
       }
     }
     if (span !== undefined) {
-      if (spec.spanAttributes !== undefined) span.addEvent(spec.name, spec.spanAttributes(values, idx, b.names));
-      else this.spanEvent(span, b, values, idx);
-    }
-    if (logger !== undefined) this.log(logger, b, values, idx);
-  }
-
-  private spanEvent(span: Span, b: Bound, values: unknown[], idx: number[]): void {
-    const spec = this.spec;
-    {
       const attrs: Attributes = {};
       for (const item of spec.span) {
-        if (item.how === 'label') attrs[item.attr] = labelValue(b.labels[item.label]!, idx[item.label]!);
+        if (item.how === 'label') attrs[item.attr] = labelValue(labels[item.label]!, idx[item.label]!);
         else {
           const v = values[item.field] as string | number | undefined;
           attrs[item.attr] = item.how === 'id' && v !== undefined ? String(v) : v;

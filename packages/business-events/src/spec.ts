@@ -3,7 +3,7 @@
 // EventSpec; recorder.ts records any of them through one code path. buildSpec gives every object
 // of a kind all its properties (absent ones undefined), so the hot path reads objects of one shape.
 
-import type { Attributes, SeverityNumber } from '@opentelemetry/api';
+import type { SeverityNumber } from '@opentelemetry/api';
 import type { NumberRule, Rejector } from './validate.js';
 
 /** How a field is validated (validate.ts) and, by default, how it is written to the log record. */
@@ -69,6 +69,14 @@ export interface BuiltField extends FieldSpec {
   readonly code: FieldCode;
 }
 
+/** What the generated checks call: the rejections, and the recorder's switch for the kinds they leave to it. */
+export interface Checker extends Rejector {
+  check(f: BuiltField, raw: unknown): unknown;
+}
+
+/** Checks the values read from an input in place (bound.ts checksOf). */
+export type Checks = (values: unknown[], r: Checker) => void;
+
 /** Where a label's values come from: a configured allow-list, a spec's own list, a range or a fixed list, or a constant. */
 export type LabelSource =
   | { kind: 'set'; set: 'sources' | 'stages' | 'operations' | 'currencies' | 'errorTypes'; missing?: 'unknown' | 'defaultCurrency' }
@@ -131,13 +139,13 @@ export interface EventSpec {
   readonly fields: readonly BuiltField[];
   /** Reads the input's fields into `values` by their names (see build.ts readerOf); undefined: read in a loop. */
   readonly read: ((input: Record<string, unknown>, values: unknown[]) => void) | undefined;
+  /** Checks the values read, field by field (bound.ts checksOf); undefined: the recorder's loop. */
+  readonly check: Checks | undefined;
   /** Cross-field rules and derived values, after the fields are validated. */
   readonly derive?: (values: unknown[], r: Rejector) => void;
   readonly labels: readonly LabelSpec[];
   readonly metrics: readonly MetricSpec[];
   readonly span: readonly SpanItem[];
-  /** Makes the span event's attributes (see build.ts spanOf); undefined: made in a loop over `span`. */
-  readonly spanAttributes: ((values: unknown[], idx: readonly number[], names: readonly (readonly string[])[]) => Attributes) | undefined;
   readonly log: readonly LogItem[];
 }
 
