@@ -12,8 +12,9 @@ import { UNKNOWN } from './defaults.js';
 import type { Instrument, Instruments } from './instruments.js';
 import type { LabelSet } from './label-set.js';
 import { FieldCode } from './spec.js';
-import type { BuiltField, Checks, EventSpec, LabelSpec, MetricSpec } from './spec.js';
+import type { BuiltField, EventSpec, LabelSpec, MetricSpec } from './spec.js';
 import { checkId, checkName, checkNumber, checkOutcome } from './validate.js';
+import type { Rejector } from './validate.js';
 
 /** How a bound label finds its index. */
 export const enum LabelHow {
@@ -79,19 +80,32 @@ export interface BoundMetric {
   instrument: Instrument | undefined;
 }
 
+/** What the generated body of a call calls back: the Call of recorder.ts. */
+export interface CallSite extends Rejector {
+  /** The recorder's check of one field by its kind (for the kinds the generated checks leave to it). */
+  check(f: BuiltField, raw: unknown): unknown;
+  /** Reads the fields one at a time into the call's values, after reading them at once threw. */
+  readEach(input: Record<string, unknown>): void;
+  /** Writes the log record (its label indexes are in `idx`). */
+  log(labels: readonly BoundLabel[], values: unknown[], idx: number[]): void;
+  /** The SDK threw while the call fed a signal: reported, never thrown. */
+  failed(err: unknown): void;
+}
+
 /**
- * The labels, metrics and span event of one call, compiled: resolves the label indexes of the
- * live signals into `idx`, feeds the metrics when `ins` is active and adds the span event.
+ * One call of a spec, compiled (after the input was found to be an object): reads and checks the
+ * fields into `values`, derives, resolves the label indexes of the live signals (USE_*) into
+ * `idx`, feeds the metrics when `ins` is active, adds the span event and has the log record written.
  */
-export type Hot = (values: unknown[], idx: number[], ins: Instruments, span: Span | undefined, live: number) => void;
+export type Body = (c: CallSite, input: Record<string, unknown>, values: unknown[], idx: number[], ins: Instruments, span: Span | undefined, live: number) => void;
 
 export interface Bound {
   readonly labels: readonly BoundLabel[];
   /** Each label's values (BoundLabel.values). */
   readonly names: readonly (readonly string[])[];
   readonly metrics: readonly BoundMetric[];
-  /** Undefined where code generation is disallowed. */
-  readonly hot: Hot | undefined;
+  /** Undefined where code generation is disallowed: the recorder's loops then. */
+  readonly body: Body | undefined;
 }
 
 /** Makes a cached metric attribute object on a miss (Recorder.attributes). */
@@ -109,66 +123,59 @@ const int = (n: number): string => {
   return String(n);
 };
 
-/**
- * The field checks of a spec (`v[0] = checkId(r, v[0], K[0]); ...`), each with the validator of
- * its kind called directly; kinds with more to do (text, dates, errors, contexts) go through
- * `r.check`, the recorder's switch. Undefined where code generation is disallowed.
- */
-export function checksOf(fields: readonly BuiltField[]): Checks | undefined {
-  const lines = fields.map((f, i) => {
+/** Reads the input's fields by name (`v[0] = o.id;`): named loads are cached per input shape, a keyed load per field in a loop is megamorphic. */
+function readLines(fields: readonly BuiltField[]): string[] {
+  return fields.map((f, i) => (f.code === FieldCode.Virtual ? '' : `v[${i}] = o.${f.key};`));
+}
+
+/** Checks each field with the validator of its kind called directly; kinds with more to do (text, dates, errors, contexts) through `c.check`. */
+function checkLines(fields: readonly BuiltField[]): string[] {
+  return fields.map((f, i) => {
     const v = `v[${i}]`;
     switch (f.code) {
       case FieldCode.Id:
       case FieldCode.Actor:
-        return f.required ? `${v} = checkId(r, ${v}, F[${i}].key);` : `${v} = ${v} === undefined || ${v} === null ? undefined : checkId(r, ${v}, F[${i}].key);`;
+        return f.required ? `${v} = checkId(c, ${v}, F[${i}].key);` : `${v} = ${v} === undefined || ${v} === null ? undefined : checkId(c, ${v}, F[${i}].key);`;
       case FieldCode.Label:
       case FieldCode.Name:
-        return `${v} = checkName(r, ${v}, F[${i}].key, ${f.required ? 'true' : 'false'}, A[${i}]);`;
+        return `${v} = checkName(c, ${v}, F[${i}].key, ${f.required ? 'true' : 'false'}, A[${i}]);`;
       case FieldCode.Number:
-        return `${v} = checkNumber(r, ${v}, F[${i}].key, F[${i}].rule);`;
+        return `${v} = checkNumber(c, ${v}, F[${i}].key, F[${i}].rule);`;
       case FieldCode.Outcome:
-        return `${v} = checkOutcome(r, ${v}, F[${i}].key);`;
+        return `${v} = checkOutcome(c, ${v}, F[${i}].key);`;
       case FieldCode.Virtual:
         return `${v} = undefined;`;
       default:
-        return `${v} = r.check(F[${i}], ${v});`;
+        return `${v} = c.check(F[${i}], ${v});`;
     }
   });
-  try {
-    const make = new Function('checkId', 'checkName', 'checkNumber', 'checkOutcome', 'F', 'A', `return function check(v, r) {\n${lines.join('\n')}\n};`);
-    return make(checkId, checkName, checkNumber, checkOutcome, fields, fields.map((f) => f.accepted ?? '')) as Checks;
-  } catch {
-    return undefined;
-  }
 }
 
-/** The compiled labels, metrics and span event of a bound spec (see Hot); undefined where code generation is disallowed. */
-export function hotOf(spec: EventSpec, b: Omit<Bound, 'hot'>, attributesOf: AttributesOf): Hot | undefined {
-  if (!spec.span.every((s) => ATTRIBUTE.test(s.attr))) return undefined;
-  const out: string[] = [];
-  b.labels.forEach((l, i) => {
-    if (l.how === LabelHow.Const) {
-      out.push(`i[${i}] = 0;`);
-      return;
-    }
+/** Resolves the label indexes of the live signals. */
+function labelLines(labels: readonly BoundLabel[]): string[] {
+  return labels.flatMap((l, i) => {
+    if (l.how === LabelHow.Const) return [`i[${i}] = 0;`];
     const find = l.how === LabelHow.Set ? `L[${i}].set.index(x)` : `L[${i}].index(x)`;
-    out.push(
+    return [
       `if ((live & ${int(l.uses)}) === 0) i[${i}] = ${int(l.missing)};`,
       `else { const x = v[${int(l.field)}]; i[${i}] = x === undefined ? ${int(l.missing)} : ${find}; }`,
-    );
+    ];
   });
-  out.push('if (ins.active) {');
-  b.metrics.forEach((m, j) => {
+}
+
+/** Adds to each metric with its cached attribute object (made by `attributesOf` on a miss). */
+function metricLines(metrics: readonly BoundMetric[]): string[] {
+  const out = ['if (ins.active) {'];
+  metrics.forEach((m, j) => {
     const key = m.labels.map((l, k) => `i[${int(l)}] * ${int(m.weights[k]!)}`).join(' + ') || '0';
-    const lookup = m.dense !== undefined ? 'm.dense[k]' : 'm.sparse.get(k)';
-    const amount = m.value < 0 ? '1' : m.divide === 1 ? 'x' : `x / M[${j}].divide`;
+    const amount = m.value < 0 ? '1' : m.divide === 1 ? 'x' : 'x / m.divide';
     out.push(
       '{',
       m.value < 0 ? '' : `const x = v[${int(m.value)}]; if (x !== undefined) {`,
       `const m = M[${j}];`,
       'if (m.owner !== ins) { m.owner = ins; m.instrument = ins.get(m.spec.name); }',
       `const k = ${key};`,
-      `let a = ${lookup};`,
+      `let a = ${m.dense !== undefined ? 'm.dense[k]' : 'm.sparse.get(k)'};`,
       'if (a === undefined) a = attributesOf(L, m, i);',
       `m.instrument.${m.counter ? 'add' : 'record'}(${amount}, a);`,
       m.value < 0 ? '' : '}',
@@ -176,15 +183,47 @@ export function hotOf(spec: EventSpec, b: Omit<Bound, 'hot'>, attributesOf: Attr
     );
   });
   out.push('}');
+  return out;
+}
+
+/** The span event's attributes as one object literal: objects of one shape made in one step. */
+function spanLine(spec: EventSpec): string {
   const props = spec.span.map((s) => {
-    const value =
-      s.how === 'label' ? `N[${int(s.label)}][i[${int(s.label)}]] ?? U` : s.how === 'id' ? `v[${int(s.field)}] === undefined ? undefined : String(v[${int(s.field)}])` : `v[${int(s.field)}]`;
+    const f = int(s.field);
+    const value = s.how === 'label' ? `N[${int(s.label)}][i[${int(s.label)}]] ?? U` : s.how === 'id' ? `v[${f}] === undefined ? undefined : String(v[${f}])` : `v[${f}]`;
     return `"${s.attr}": ${value}`;
   });
-  out.push(`if (span !== undefined) span.addEvent(NAME, { ${props.join(', ')} });`);
+  return `if (span !== undefined) span.addEvent(NAME, { ${props.join(', ')} });`;
+}
+
+/** The compiled call of a bound spec (see Body); undefined where code generation is disallowed or a name is not safe in code. */
+export function bodyOf(spec: EventSpec, b: Omit<Bound, 'body'>, attributesOf: AttributesOf): Body | undefined {
+  if (!spec.fields.every((f) => f.code === FieldCode.Virtual || IDENTIFIER.test(f.key))) return undefined;
+  if (!spec.span.every((s) => ATTRIBUTE.test(s.attr))) return undefined;
+  const code = [
+    'try {',
+    ...readLines(spec.fields),
+    '} catch {',
+    'c.readEach(o);',
+    '}',
+    ...checkLines(spec.fields),
+    spec.derive === undefined ? '' : 'D(v, c);',
+    'try {',
+    ...labelLines(b.labels),
+    ...metricLines(b.metrics),
+    spanLine(spec),
+    `if ((live & ${USE_LOG}) !== 0) c.log(L, v, i);`,
+    '} catch (err) {',
+    'c.failed(err);',
+    '}',
+  ];
   try {
-    const make = new Function('L', 'M', 'N', 'U', 'NAME', 'attributesOf', `return function hot(v, i, ins, span, live) {\n${out.join('\n')}\n};`);
-    return make(b.labels, b.metrics, b.names, UNKNOWN, spec.name, attributesOf) as Hot;
+    const make = new Function(
+      'checkId', 'checkName', 'checkNumber', 'checkOutcome', 'F', 'A', 'D', 'L', 'M', 'N', 'U', 'NAME', 'attributesOf',
+      `return function body(c, o, v, i, ins, span, live) {\n${code.filter((line) => line !== '').join('\n')}\n};`,
+    );
+    const accepted = spec.fields.map((f) => f.accepted ?? '');
+    return make(checkId, checkName, checkNumber, checkOutcome, spec.fields, accepted, spec.derive, b.labels, b.metrics, b.names, UNKNOWN, spec.name, attributesOf) as Body;
   } catch {
     return undefined;
   }

@@ -2,7 +2,6 @@
 // event name. Used by the built-in table and by defineEvent.
 
 import { SeverityNumber } from '@opentelemetry/api';
-import { IDENTIFIER, checksOf } from './bound.js';
 import { EVENT_NAMES, FIELD_CODE, newSpecId } from './spec.js';
 import type { BuiltField, EventSpec, FieldSpec, LabelSource, LogItem, SpanItem } from './spec.js';
 import type { Rejector } from './validate.js';
@@ -22,23 +21,6 @@ export interface SpecDef {
   span?: readonly (readonly [string, string, 'id' | 'raw' | 'label'])[];
   /** [attribute, field key] (a label field needs its label: [attribute, field, label]), [attribute, null, label] for a label value always written; a 4th item true: default currency when absent. */
   log?: readonly (readonly [string, string | null, string?, boolean?])[];
-}
-
-
-/**
- * A function reading the fields by their names (`v[0] = o.id; v[1] = o.source; ...`). Reading them
- * in a loop by computed names costs a megamorphic keyed load per field, the larger part of the
- * gap to the hand-written events of 0.1; named loads are cached per input shape. Undefined where
- * code generation is disallowed (--disallow-code-generation-from-strings): the recorder's loop then.
- */
-function readerOf(fields: readonly FieldSpec[]): EventSpec['read'] {
-  if (!fields.every((f) => f.kind === 'virtual' || IDENTIFIER.test(f.key))) return undefined;
-  const body = fields.map((f, i) => (f.kind === 'virtual' ? '' : `v[${i}] = o.${f.key};`)).join('\n');
-  try {
-    return new Function('o', 'v', body) as EventSpec['read'];
-  } catch {
-    return undefined;
-  }
 }
 
 function indexOf(names: readonly string[], name: string, what: string, event: string): number {
@@ -71,8 +53,6 @@ export function buildSpec(def: SpecDef): EventSpec {
     body: def.body,
     example: def.example,
     fields,
-    read: readerOf(def.fields),
-    check: checksOf(fields),
     derive: def.derive,
     labels: labelEntries.map(([name, l]) => ({ name: l.as ?? name, field: l.field === undefined ? -1 : field(l.field), source: l.source })),
     metrics: (def.metrics ?? []).map((m) => ({

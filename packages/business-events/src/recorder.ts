@@ -12,8 +12,8 @@
 import { SeverityNumber, trace } from '@opentelemetry/api';
 import type { Attributes, Histogram, Logger, Span } from '@opentelemetry/api';
 import type { ResolvedConfig } from './config.js';
-import { LabelHow, USE_LOG, USE_METRICS, USE_SPAN, boundLabel, hotOf } from './bound.js';
-import type { Bound, BoundLabel, BoundMetric } from './bound.js';
+import { LabelHow, USE_LOG, USE_METRICS, USE_SPAN, bodyOf, boundLabel } from './bound.js';
+import type { Bound, BoundLabel, BoundMetric, CallSite } from './bound.js';
 import { sanitizeContext } from './context.js';
 import type { ContextValue } from './context.js';
 import type { FastCounter } from './counter-store.js';
@@ -26,7 +26,7 @@ import { LabelSet, snakeCase, upperCase } from './label-set.js';
 import { LoggerCache } from './logger-cache.js';
 import { Pii } from './pii.js';
 import { FieldCode } from './spec.js';
-import type { BuiltField, Checker, EventSpec, LabelSpec } from './spec.js';
+import type { BuiltField, EventSpec, LabelSpec } from './spec.js';
 import type { RejectionReason } from './types.js';
 import {
   checkId,
@@ -168,7 +168,7 @@ export class Recorder {
         };
       });
       const names = labels.map((l) => l.values);
-      b = { labels, names, metrics, hot: hotOf(spec, { labels, names, metrics }, this.attributes) };
+      b = { labels, names, metrics, body: bodyOf(spec, { labels, names, metrics }, this.attributes) };
       this.bound[spec.id] = b;
     }
     return b;
@@ -217,8 +217,6 @@ const NO_SPEC: EventSpec = {
   body: '',
   example: '',
   fields: [],
-  read: undefined,
-  check: undefined,
   derive: undefined,
   labels: [],
   metrics: [],
@@ -231,7 +229,7 @@ function labelValue(l: BoundLabel, index: number): string {
 }
 
 /** One call in progress: the Rejector of its validation and the signals it writes to. */
-class Call implements Checker {
+class Call implements CallSite {
   private spec: EventSpec = NO_SPEC;
   private ins: Instruments = NOOP_INSTRUMENTS;
   private span: Span | undefined;
@@ -261,30 +259,40 @@ class Call implements Checker {
   }
 
   run(input: unknown): void {
-    const spec = this.spec;
+    const { eng, spec, ins, span, logger, values, idx } = this;
     if (!isObject(input)) return this.reject('input', input, 'invalid_input', spec.example);
+    const b = eng.bind(spec);
+    // Only the labels of the live signals: an unknown value is warned about only when it is recorded.
+    const live = (ins.active ? USE_METRICS : 0) | (span !== undefined ? USE_SPAN : 0) | (logger !== undefined ? USE_LOG : 0);
+    if (b.body !== undefined) return b.body(this, input, values, idx, ins, span, live);
+    // What Bound.body does, by reading the table (where code generation is disallowed).
     const fields = spec.fields;
-    const values = this.values;
     try {
-      if (spec.read !== undefined) spec.read(input, values);
-      else {
-        for (let i = 0; i < fields.length; i++) {
-          const f = fields[i]!;
-          if (f.kind !== 'virtual') values[i] = input[f.key];
-        }
+      for (let i = 0; i < fields.length; i++) {
+        const f = fields[i]!;
+        if (f.code !== FieldCode.Virtual) values[i] = input[f.key];
       }
     } catch {
-      const read = readEach(this, input, fields.map((f) => (f.kind === 'virtual' ? undefined : f.key)));
-      for (let i = 0; i < read.length; i++) values[i] = read[i];
+      this.readEach(input);
     }
-    if (spec.check !== undefined) spec.check(values, this);
-    else for (let i = 0; i < fields.length; i++) values[i] = this.check(fields[i]!, values[i]);
+    for (let i = 0; i < fields.length; i++) values[i] = this.check(fields[i]!, values[i]);
     spec.derive?.(values, this);
     try {
-      this.emit(values);
+      this.emit(b, live);
+      if (logger !== undefined) this.log(b.labels, values, idx);
     } catch (err) {
-      this.eng.internalError(spec, err);
+      this.failed(err);
     }
+  }
+
+  readEach(input: Record<string, unknown>): void {
+    const fields = this.spec.fields;
+    const read = readEach(this, input, fields.map((f) => (f.code === FieldCode.Virtual ? undefined : f.key)));
+    for (let i = 0; i < read.length; i++) this.values[i] = read[i];
+  }
+
+  failed(err: unknown): void {
+    this.eng.internalError(this.spec, err);
   }
 
   /** Checks one value read from the input by its field's kind: the valid value, or undefined. */
@@ -346,20 +354,9 @@ class Call implements Checker {
     return context;
   }
 
-  private emit(values: unknown[]): void {
-    const { eng, spec, ins, span, logger } = this;
-    const b = eng.bind(spec);
-    const idx = this.idx;
-    // Only the labels of the live signals: an unknown value is warned about only when it is recorded.
-    const live = (ins.active ? USE_METRICS : 0) | (span !== undefined ? USE_SPAN : 0) | (logger !== undefined ? USE_LOG : 0);
-    if (b.hot !== undefined) b.hot(values, idx, ins, span, live);
-    else this.emitLoop(b, values, idx, live);
-    if (logger !== undefined) this.log(logger, b, values, idx);
-  }
-
-  /** What Bound.hot does, by reading the table (where code generation is disallowed). */
-  private emitLoop(b: Bound, values: unknown[], idx: number[], live: number): void {
-    const { eng, spec, ins, span } = this;
+  /** The labels, metrics and span event of Bound.body, by reading the table. */
+  private emit(b: Bound, live: number): void {
+    const { eng, spec, ins, span, values, idx } = this;
     const labels = b.labels;
     for (let l = 0; l < labels.length; l++) {
       const label = labels[l]!;
@@ -402,13 +399,14 @@ class Call implements Checker {
     }
   }
 
-  private log(logger: Logger, b: Bound, values: unknown[], idx: number[]): void {
+  log(labels: readonly BoundLabel[], values: unknown[], idx: number[]): void {
     const { eng, spec } = this;
+    const logger = this.logger!;
     const { cfg, pii } = eng;
     const attributes: Attributes = { 'event.name': spec.name };
     for (const item of spec.log) {
       if (item.field === undefined) {
-        attributes[item.attr] = labelValue(b.labels[item.label!]!, idx[item.label!]!);
+        attributes[item.attr] = labelValue(labels[item.label!]!, idx[item.label!]!);
         continue;
       }
       const v = values[item.field];
@@ -425,7 +423,7 @@ class Call implements Checker {
           attributes[`${a}_hash`] = pii.hash(String(v));
           break;
         case FieldCode.Label: {
-          const label = b.labels[item.label!]!;
+          const label = labels[item.label!]!;
           const raw = label.upper ? (v as string).trim().toUpperCase() : (v as string);
           const i = idx[item.label!]!;
           attributes[a] = i === LabelSet.OTHER_INDEX ? pii.text(raw, MAX_LABEL) : clip(raw);

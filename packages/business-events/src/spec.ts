@@ -69,14 +69,6 @@ export interface BuiltField extends FieldSpec {
   readonly code: FieldCode;
 }
 
-/** What the generated checks call: the rejections, and the recorder's switch for the kinds they leave to it. */
-export interface Checker extends Rejector {
-  check(f: BuiltField, raw: unknown): unknown;
-}
-
-/** Checks the values read from an input in place (bound.ts checksOf). */
-export type Checks = (values: unknown[], r: Checker) => void;
-
 /** Where a label's values come from: a configured allow-list, a spec's own list, a range or a fixed list, or a constant. */
 export type LabelSource =
   | { kind: 'set'; set: 'sources' | 'stages' | 'operations' | 'currencies' | 'errorTypes'; missing?: 'unknown' | 'defaultCurrency' }
@@ -137,10 +129,6 @@ export interface EventSpec {
   /** What a whole input should look like, for the invalid_input rejection. */
   readonly example: string;
   readonly fields: readonly BuiltField[];
-  /** Reads the input's fields into `values` by their names (see build.ts readerOf); undefined: read in a loop. */
-  readonly read: ((input: Record<string, unknown>, values: unknown[]) => void) | undefined;
-  /** Checks the values read, field by field (bound.ts checksOf); undefined: the recorder's loop. */
-  readonly check: Checks | undefined;
   /** Cross-field rules and derived values, after the fields are validated. */
   readonly derive?: (values: unknown[], r: Rejector) => void;
   readonly labels: readonly LabelSpec[];
