@@ -139,38 +139,39 @@ export class Recorder {
 
   /** The spec bound to this engine's allow-lists and caches (made on its first call). */
   bind(spec: EventSpec): Bound {
-    let b = this.bound[spec.id];
-    if (b === undefined) {
-      const labels = spec.labels.map((l) => this.bindLabel(spec, l));
-      for (const m of spec.metrics) for (const l of m.labels) labels[l]!.uses |= USE_METRICS;
-      for (const item of spec.span) if (item.how === 'label') labels[item.label]!.uses |= USE_SPAN;
-      for (const item of spec.log) if (item.label !== undefined) labels[item.label]!.uses |= USE_LOG;
-      const metrics = spec.metrics.map((m): BoundMetric => {
-        const weights: number[] = [];
-        let combinations = 1;
-        for (const l of m.labels) {
-          weights.push(combinations);
-          const label = labels[l]!;
-          combinations *= label.set === undefined ? label.values.length : label.set.capacity;
-        }
-        const dense = combinations <= MAX_DENSE ? new Array<Attributes | undefined>(combinations) : undefined;
-        return {
-          spec: m,
-          counter: m.kind === 'counter',
-          value: m.value ?? -1,
-          divide: m.divide ?? 1,
-          labels: m.labels,
-          weights,
-          dense,
-          sparse: new Map(),
-          owner: undefined,
-          instrument: undefined,
-        };
-      });
-      const names = labels.map((l) => l.values);
-      b = { labels, names, metrics, body: bodyOf(spec, { labels, names, metrics }, this.attributes) };
-      this.bound[spec.id] = b;
-    }
+    return this.bound[spec.id] ?? this.bindNew(spec);
+  }
+
+  private bindNew(spec: EventSpec): Bound {
+    const labels = spec.labels.map((l) => this.bindLabel(spec, l));
+    for (const m of spec.metrics) for (const l of m.labels) labels[l]!.uses |= USE_METRICS;
+    for (const item of spec.span) if (item.how === 'label') labels[item.label]!.uses |= USE_SPAN;
+    for (const item of spec.log) if (item.label !== undefined) labels[item.label]!.uses |= USE_LOG;
+    const metrics = spec.metrics.map((m): BoundMetric => {
+      const weights: number[] = [];
+      let combinations = 1;
+      for (const l of m.labels) {
+        weights.push(combinations);
+        const label = labels[l]!;
+        combinations *= label.set === undefined ? label.values.length : label.set.capacity;
+      }
+      const dense = combinations <= MAX_DENSE ? new Array<Attributes | undefined>(combinations) : undefined;
+      return {
+        spec: m,
+        counter: m.kind === 'counter',
+        value: m.value ?? -1,
+        divide: m.divide ?? 1,
+        labels: m.labels,
+        weights,
+        dense,
+        sparse: new Map(),
+        owner: undefined,
+        instrument: undefined,
+      };
+    });
+    const names = labels.map((l) => l.values);
+    const b: Bound = { labels, names, metrics, body: bodyOf(spec, { labels, names, metrics }, this.attributes) };
+    this.bound[spec.id] = b;
     return b;
   }
 
