@@ -8,9 +8,12 @@
 // generation is disallowed (--disallow-code-generation-from-strings) the recorder's loops run.
 
 import type { Attributes, Span } from '@opentelemetry/api';
+import type { ResolvedConfig } from './config.js';
 import { UNKNOWN } from './defaults.js';
+import type { ErrorInfo } from './error-info.js';
 import type { Instrument, Instruments } from './instruments.js';
 import type { LabelSet } from './label-set.js';
+import type { Pii } from './pii.js';
 import { FieldCode } from './spec.js';
 import type { BuiltField, EventSpec, LabelSpec, MetricSpec } from './spec.js';
 import { checkId, checkName, checkNumber, checkOutcome } from './validate.js';
@@ -86,8 +89,12 @@ export interface CallSite extends Rejector {
   check(f: BuiltField, raw: unknown): unknown;
   /** Reads the fields one at a time into the call's values, after reading them at once threw. */
   readEach(input: Record<string, unknown>): void;
-  /** Writes the log record (its label indexes are in `idx`). */
-  log(labels: readonly BoundLabel[], values: unknown[], idx: number[]): void;
+  /** A label-like input on the log record. */
+  labelText(label: BoundLabel, index: number, value: string): string;
+  /** The exception.* attributes of an ErrorInfo. */
+  errorInto(attributes: Attributes, info: ErrorInfo): void;
+  /** Emits the log record with these attributes (and the rejected fields). */
+  emitLog(attributes: Attributes): void;
   /** The SDK threw while the call fed a signal: reported, never thrown. */
   failed(err: unknown): void;
 }
@@ -108,8 +115,16 @@ export interface Bound {
   readonly body: Body | undefined;
 }
 
-/** Makes a cached metric attribute object on a miss (Recorder.attributes). */
-export type AttributesOf = (labels: readonly BoundLabel[], m: BoundMetric, idx: readonly number[]) => Attributes;
+/** What the generated code reads of its engine (the Recorder). */
+export interface Engine {
+  /** Makes a cached metric attribute object on a miss. */
+  readonly attributes: (labels: readonly BoundLabel[], m: BoundMetric, idx: readonly number[]) => Attributes;
+  readonly cfg: ResolvedConfig;
+  readonly pii: Pii;
+}
+
+/** Longest label-like text (source, stage, currency, ...) in a log attribute. */
+export const MAX_LABEL = 256;
 
 
 
@@ -196,10 +211,66 @@ function spanLine(spec: EventSpec): string {
   return `if (span !== undefined) span.addEvent(NAME, { ${props.join(', ')} });`;
 }
 
+/**
+ * The log attributes in the order of the spec's items, by named stores: a store of a varying
+ * name in a loop is a megamorphic keyed store, and adding a property that way costs a lookup of
+ * the transition each time. The PII policies of the engine are decided here, once.
+ */
+function logLines(spec: EventSpec, cfg: ResolvedConfig): string[] {
+  const out = [`if ((live & ${int(USE_LOG)}) !== 0) {`, 'const a = { "event.name": NAME };'];
+  for (const item of spec.log) {
+    const attr = `a["${item.attr}"]`;
+    const hashed = `a["${item.attr}_hash"]`;
+    if (item.field === undefined) {
+      out.push(`${attr} = N[${int(item.label!)}][i[${int(item.label!)}]] ?? U;`);
+      continue;
+    }
+    let write: string;
+    switch (spec.fields[item.field]!.code) {
+      case FieldCode.Id:
+        write = `${attr} = String(x);`;
+        break;
+      case FieldCode.Actor:
+        write = `${hashed} = P.hash(String(x));`;
+        break;
+      case FieldCode.Label:
+        write = `${attr} = c.labelText(L[${int(item.label!)}], i[${int(item.label!)}], x);`;
+        break;
+      case FieldCode.Number:
+        write = `${attr} = x;`;
+        break;
+      case FieldCode.Text:
+        write = `${attr} = P.text(x);`;
+        break;
+      case FieldCode.Email:
+        write = cfg.email === 'hash' ? `${hashed} = P.hashEmail(x);` : '';
+        break;
+      case FieldCode.Company:
+        write = cfg.company === 'hash' ? `${hashed} = P.hash(x.trim());` : cfg.company === 'keep' ? `${attr} = P.text(x, ${int(MAX_LABEL)});` : '';
+        break;
+      case FieldCode.Date:
+        write = `${attr} = new Date(x).toISOString();`;
+        break;
+      case FieldCode.Error:
+        write = 'c.errorInto(a, x);';
+        break;
+      case FieldCode.Context:
+        write = 'Object.assign(a, x);';
+        break;
+      default:
+        write = '';
+    }
+    const missing = item.orDefaultCurrency ? ` else ${attr} = DC;` : '';
+    if (write !== '' || missing !== '') out.push(`{ const x = v[${int(item.field)}]; if (x !== undefined) { ${write} }${missing} }`);
+  }
+  out.push('c.emitLog(a);', '}');
+  return out;
+}
+
 /** The compiled call of a bound spec (see Body); undefined where code generation is disallowed or a name is not safe in code. */
-export function bodyOf(spec: EventSpec, b: Omit<Bound, 'body'>, attributesOf: AttributesOf): Body | undefined {
+export function bodyOf(spec: EventSpec, b: Omit<Bound, 'body'>, eng: Engine): Body | undefined {
   if (!spec.fields.every((f) => f.code === FieldCode.Virtual || IDENTIFIER.test(f.key))) return undefined;
-  if (!spec.span.every((s) => ATTRIBUTE.test(s.attr))) return undefined;
+  if (!spec.span.every((s) => ATTRIBUTE.test(s.attr)) || !spec.log.every((l) => ATTRIBUTE.test(l.attr))) return undefined;
   const code = [
     'try {',
     ...readLines(spec.fields),
@@ -212,18 +283,18 @@ export function bodyOf(spec: EventSpec, b: Omit<Bound, 'body'>, attributesOf: At
     ...labelLines(b.labels),
     ...metricLines(b.metrics),
     spanLine(spec),
-    `if ((live & ${USE_LOG}) !== 0) c.log(L, v, i);`,
+    ...logLines(spec, eng.cfg),
     '} catch (err) {',
     'c.failed(err);',
     '}',
   ];
   try {
     const make = new Function(
-      'checkId', 'checkName', 'checkNumber', 'checkOutcome', 'F', 'A', 'D', 'L', 'M', 'N', 'U', 'NAME', 'attributesOf',
+      'checkId', 'checkName', 'checkNumber', 'checkOutcome', 'F', 'A', 'D', 'L', 'M', 'N', 'U', 'NAME', 'attributesOf', 'P', 'DC',
       `return function body(c, o, v, i, ins, span, live) {\n${code.filter((line) => line !== '').join('\n')}\n};`,
     );
     const accepted = spec.fields.map((f) => f.accepted ?? '');
-    return make(checkId, checkName, checkNumber, checkOutcome, spec.fields, accepted, spec.derive, b.labels, b.metrics, b.names, UNKNOWN, spec.name, attributesOf) as Body;
+    return make(checkId, checkName, checkNumber, checkOutcome, spec.fields, accepted, spec.derive, b.labels, b.metrics, b.names, UNKNOWN, spec.name, eng.attributes, eng.pii, eng.cfg.defaultCurrency) as Body;
   } catch {
     return undefined;
   }

@@ -12,7 +12,7 @@
 import { SeverityNumber, trace } from '@opentelemetry/api';
 import type { Attributes, Histogram, Logger, Span } from '@opentelemetry/api';
 import type { ResolvedConfig } from './config.js';
-import { LabelHow, USE_LOG, USE_METRICS, USE_SPAN, bodyOf, boundLabel } from './bound.js';
+import { LabelHow, MAX_LABEL, USE_LOG, USE_METRICS, USE_SPAN, bodyOf, boundLabel } from './bound.js';
 import type { Bound, BoundLabel, BoundMetric, CallSite } from './bound.js';
 import { sanitizeContext } from './context.js';
 import type { ContextValue } from './context.js';
@@ -42,8 +42,6 @@ import {
 } from './validate.js';
 import { WarnOnce } from './warnings.js';
 
-/** Longest label-like text (source, stage, currency, ...) in a log attribute. */
-const MAX_LABEL = 256;
 /** Longest value quoted in a warning or error message (after scrubbing). */
 const MAX_QUOTED = 60;
 /** Longest SDK error message repeated in a warning (after scrubbing). */
@@ -170,7 +168,7 @@ export class Recorder {
       };
     });
     const names = labels.map((l) => l.values);
-    const b: Bound = { labels, names, metrics, body: bodyOf(spec, { labels, names, metrics }, this.attributes) };
+    const b: Bound = { labels, names, metrics, body: bodyOf(spec, { labels, names, metrics }, this) };
     this.bound[spec.id] = b;
     return b;
   }
@@ -400,9 +398,9 @@ class Call implements CallSite {
     }
   }
 
-  log(labels: readonly BoundLabel[], values: unknown[], idx: number[]): void {
+  /** The log record of Bound.body, by reading the table. */
+  private log(labels: readonly BoundLabel[], values: unknown[], idx: number[]): void {
     const { eng, spec } = this;
-    const logger = this.logger!;
     const { cfg, pii } = eng;
     const attributes: Attributes = { 'event.name': spec.name };
     for (const item of spec.log) {
@@ -423,13 +421,9 @@ class Call implements CallSite {
         case FieldCode.Actor:
           attributes[`${a}_hash`] = pii.hash(String(v));
           break;
-        case FieldCode.Label: {
-          const label = labels[item.label!]!;
-          const raw = label.upper ? (v as string).trim().toUpperCase() : (v as string);
-          const i = idx[item.label!]!;
-          attributes[a] = i === LabelSet.OTHER_INDEX ? pii.text(raw, MAX_LABEL) : clip(raw);
+        case FieldCode.Label:
+          attributes[a] = this.labelText(labels[item.label!]!, idx[item.label!]!, v as string);
           break;
-        }
         case FieldCode.Number:
           attributes[a] = v as number;
           break;
@@ -446,14 +440,9 @@ class Call implements CallSite {
         case FieldCode.Date:
           attributes[a] = new Date(v as number).toISOString();
           break;
-        case FieldCode.Error: {
-          const info = v as ErrorInfo;
-          if (info.name !== undefined) attributes['exception.type'] = pii.text(info.name, MAX_LABEL);
-          if (info.message !== undefined) attributes['exception.message'] = pii.text(info.message);
-          const stack = info.error === undefined ? undefined : readStack(info.error);
-          if (stack !== undefined) attributes['exception.stacktrace'] = pii.text(stack);
+        case FieldCode.Error:
+          this.errorInto(attributes, v as ErrorInfo);
           break;
-        }
         case FieldCode.Context:
           Object.assign(attributes, v);
           break;
@@ -461,9 +450,28 @@ class Call implements CallSite {
           break;
       }
     }
+    this.emitLog(attributes);
+  }
+
+  /** A label-like input on the log record: allow-listed values as given (normalized), others scrubbed; bounded. */
+  labelText(label: BoundLabel, index: number, value: string): string {
+    const raw = label.upper ? value.trim().toUpperCase() : value;
+    return index === LabelSet.OTHER_INDEX ? this.eng.pii.text(raw, MAX_LABEL) : clip(raw);
+  }
+
+  errorInto(attributes: Attributes, info: ErrorInfo): void {
+    const pii = this.eng.pii;
+    if (info.name !== undefined) attributes['exception.type'] = pii.text(info.name, MAX_LABEL);
+    if (info.message !== undefined) attributes['exception.message'] = pii.text(info.message);
+    const stack = info.error === undefined ? undefined : readStack(info.error);
+    if (stack !== undefined) attributes['exception.stacktrace'] = pii.text(stack);
+  }
+
+  emitLog(attributes: Attributes): void {
+    const spec = this.spec;
     if (this.rejectedFields !== undefined) attributes['crm.event.rejected_fields'] = this.rejectedFields;
     const severity = spec.severity;
-    logger.emit({
+    this.logger!.emit({
       eventName: spec.name,
       severityNumber: severity,
       severityText: severity === SeverityNumber.ERROR ? 'ERROR' : severity === SeverityNumber.WARN ? 'WARN' : 'INFO',
