@@ -5,9 +5,11 @@
 // State of a call lives in a Call object of its own, so an event recorded from inside a log
 // processor or a warning sink during another call leaves the outer call intact.
 //
-// Hot path: metric attribute objects are cached per label combination and reused, counters add
-// to in-process cells (counter-store.ts), span events carry only ids and labels; with no SDK (and
-// strict mode off) a call returns after three global look-ups, without even validating.
+// Hot path: a call runs the code generated for its spec (bound.ts; the loops here where code
+// generation is disallowed), metric attribute objects are cached per label combination and
+// reused, counters add to in-process cells (counter-store.ts), span events carry only ids and
+// labels, labels are resolved only for the live signals; with no SDK (and strict mode off) a
+// call returns after three global look-ups, without even validating.
 
 import { SeverityNumber, trace } from '@opentelemetry/api';
 import type { Attributes, Histogram, Logger, Span } from '@opentelemetry/api';
