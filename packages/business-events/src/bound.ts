@@ -18,7 +18,7 @@ import type { LabelSet } from './label-set.js';
 import type { Pii } from './pii.js';
 import { FieldCode } from './spec.js';
 import type { BuiltField, EventSpec, LabelSpec, MetricSpec } from './spec.js';
-import { checkId, checkName, checkNumber, checkOutcome } from './validate.js';
+import { checkId, checkName, checkNumber, checkOptionalDate, checkOptionalText, checkOutcome } from './validate.js';
 import type { Rejector } from './validate.js';
 
 /** How a bound label finds its index. */
@@ -138,15 +138,19 @@ const int = (n: number): string => {
   return String(n);
 };
 
-/** Reads the input's fields by name (`v[0] = o.id;`): named loads are cached per input shape, a keyed load per field in a loop is megamorphic. */
+/** Reads the input's fields by name (`v0 = o.id;`): named loads are cached per input shape, a keyed load per field in a loop is megamorphic. */
 function readLines(fields: readonly BuiltField[]): string[] {
-  return fields.map((f, i) => (f.code === FieldCode.Virtual ? '' : `v[${i}] = o.${f.key};`));
+  return fields.map((f, i) => (f.code === FieldCode.Virtual ? '' : `v${i} = o.${f.key};`));
 }
 
-/** Checks each field with the validator of its kind called directly; kinds with more to do (text, dates, errors, contexts) through `c.check`. */
+/** The values array to the locals (after c.readEach or derive wrote it), and back. */
+const fromArray = (n: number): string => Array.from({ length: n }, (_, i) => `v${i} = v[${i}];`).join(' ');
+const toArray = (n: number): string => Array.from({ length: n }, (_, i) => `v[${i}] = v${i};`).join(' ');
+
+/** Checks each field with the validator of its kind called directly; the others (required text or dates, errors, contexts) through `c.check`. */
 function checkLines(fields: readonly BuiltField[]): string[] {
   return fields.map((f, i) => {
-    const v = `v[${i}]`;
+    const v = `v${i}`;
     switch (f.code) {
       case FieldCode.Id:
       case FieldCode.Actor:
@@ -158,6 +162,12 @@ function checkLines(fields: readonly BuiltField[]): string[] {
         return `${v} = checkNumber(c, ${v}, F[${i}].key, F[${i}].rule);`;
       case FieldCode.Outcome:
         return `${v} = checkOutcome(c, ${v}, F[${i}].key);`;
+      case FieldCode.Text:
+      case FieldCode.Email:
+      case FieldCode.Company:
+        return f.required ? `${v} = c.check(F[${i}], ${v});` : `${v} = checkOptionalText(c, ${v}, F[${i}].key);`;
+      case FieldCode.Date:
+        return f.required ? `${v} = c.check(F[${i}], ${v});` : `${v} = checkOptionalDate(c, ${v}, F[${i}].key);`;
       case FieldCode.Virtual:
         return `${v} = undefined;`;
       default:
@@ -169,29 +179,30 @@ function checkLines(fields: readonly BuiltField[]): string[] {
 /** Resolves the label indexes of the live signals. */
 function labelLines(labels: readonly BoundLabel[]): string[] {
   return labels.flatMap((l, i) => {
-    if (l.how === LabelHow.Const) return [`i[${i}] = 0;`];
+    if (l.how === LabelHow.Const) return [`i${i} = 0;`];
     const find = l.how === LabelHow.Set ? `L[${i}].set.index(x)` : `L[${i}].index(x)`;
     return [
-      `if ((live & ${int(l.uses)}) === 0) i[${i}] = ${int(l.missing)};`,
-      `else { const x = v[${int(l.field)}]; i[${i}] = x === undefined ? ${int(l.missing)} : ${find}; }`,
+      `if ((live & ${int(l.uses)}) === 0) i${i} = ${int(l.missing)};`,
+      `else { const x = v${int(l.field)}; i${i} = x === undefined ? ${int(l.missing)} : ${find}; }`,
     ];
   });
 }
 
 /** Adds to each metric with its cached attribute object (made by `attributesOf` on a miss). */
-function metricLines(metrics: readonly BoundMetric[]): string[] {
+function metricLines(metrics: readonly BoundMetric[], labels: number): string[] {
+  const idx = Array.from({ length: labels }, (_, l) => `i[${l}] = i${l};`).join(' ');
   const out = ['if (ins.active) {'];
   metrics.forEach((m, j) => {
-    const key = m.labels.map((l, k) => `i[${int(l)}] * ${int(m.weights[k]!)}`).join(' + ') || '0';
+    const key = m.labels.map((l, k) => `i${int(l)} * ${int(m.weights[k]!)}`).join(' + ') || '0';
     const amount = m.value < 0 ? '1' : m.divide === 1 ? 'x' : 'x / m.divide';
     out.push(
       '{',
-      m.value < 0 ? '' : `const x = v[${int(m.value)}]; if (x !== undefined) {`,
+      m.value < 0 ? '' : `const x = v${int(m.value)}; if (x !== undefined) {`,
       `const m = M[${j}];`,
       'if (m.owner !== ins) { m.owner = ins; m.instrument = ins.get(m.spec.name); }',
       `const k = ${key};`,
       `let a = ${m.dense !== undefined ? 'm.dense[k]' : 'm.sparse.get(k)'};`,
-      'if (a === undefined) a = attributesOf(L, m, i);',
+      `if (a === undefined) { ${idx} a = attributesOf(L, m, i); }`,
       `m.instrument.${m.counter ? 'add' : 'record'}(${amount}, a);`,
       m.value < 0 ? '' : '}',
       '}',
@@ -205,7 +216,7 @@ function metricLines(metrics: readonly BoundMetric[]): string[] {
 function spanLine(spec: EventSpec): string {
   const props = spec.span.map((s) => {
     const f = int(s.field);
-    const value = s.how === 'label' ? `N[${int(s.label)}][i[${int(s.label)}]] ?? U` : s.how === 'id' ? `v[${f}] === undefined ? undefined : String(v[${f}])` : `v[${f}]`;
+    const value = s.how === 'label' ? `N[${int(s.label)}][i${int(s.label)}] ?? U` : s.how === 'id' ? `v${f} === undefined ? undefined : String(v${f})` : `v${f}`;
     return `"${s.attr}": ${value}`;
   });
   return `if (span !== undefined) span.addEvent(NAME, { ${props.join(', ')} });`;
@@ -222,7 +233,7 @@ function logLines(spec: EventSpec, cfg: ResolvedConfig): string[] {
     const attr = `a["${item.attr}"]`;
     const hashed = `a["${item.attr}_hash"]`;
     if (item.field === undefined) {
-      out.push(`${attr} = N[${int(item.label!)}][i[${int(item.label!)}]] ?? U;`);
+      out.push(`${attr} = N[${int(item.label!)}][i${int(item.label!)}] ?? U;`);
       continue;
     }
     let write: string;
@@ -234,7 +245,7 @@ function logLines(spec: EventSpec, cfg: ResolvedConfig): string[] {
         write = `${hashed} = P.hash(String(x));`;
         break;
       case FieldCode.Label:
-        write = `${attr} = c.labelText(L[${int(item.label!)}], i[${int(item.label!)}], x);`;
+        write = `${attr} = c.labelText(L[${int(item.label!)}], i${int(item.label!)}, x);`;
         break;
       case FieldCode.Number:
         write = `${attr} = x;`;
@@ -261,7 +272,7 @@ function logLines(spec: EventSpec, cfg: ResolvedConfig): string[] {
         write = '';
     }
     const missing = item.orDefaultCurrency ? ` else ${attr} = DC;` : '';
-    if (write !== '' || missing !== '') out.push(`{ const x = v[${int(item.field)}]; if (x !== undefined) { ${write} }${missing} }`);
+    if (write !== '' || missing !== '') out.push(`{ const x = v${int(item.field)}; if (x !== undefined) { ${write} }${missing} }`);
   }
   out.push('c.emitLog(a);', '}');
   return out;
@@ -271,17 +282,24 @@ function logLines(spec: EventSpec, cfg: ResolvedConfig): string[] {
 export function bodyOf(spec: EventSpec, b: Omit<Bound, 'body'>, eng: Engine): Body | undefined {
   if (!spec.fields.every((f) => f.code === FieldCode.Virtual || IDENTIFIER.test(f.key))) return undefined;
   if (!spec.span.every((s) => ATTRIBUTE.test(s.attr)) || !spec.log.every((l) => ATTRIBUTE.test(l.attr))) return undefined;
+  const n = spec.fields.length;
+  const locals = (prefix: string, count: number): string =>
+    count === 0 ? '' : `let ${Array.from({ length: count }, (_, k) => `${prefix}${k}`).join(', ')};`;
+  // Values and label indexes live in locals; the arrays `v` and `i` only where a callee reads or
+  // writes them (c.readEach, derive, attributesOf).
   const code = [
+    locals('v', n),
+    locals('i', b.labels.length),
     'try {',
     ...readLines(spec.fields),
     '} catch {',
-    'c.readEach(o);',
+    `c.readEach(o); ${fromArray(n)}`,
     '}',
     ...checkLines(spec.fields),
-    spec.derive === undefined ? '' : 'D(v, c);',
+    spec.derive === undefined ? '' : `${toArray(n)} D(v, c); ${fromArray(n)}`,
     'try {',
     ...labelLines(b.labels),
-    ...metricLines(b.metrics),
+    ...metricLines(b.metrics, b.labels.length),
     spanLine(spec),
     ...logLines(spec, eng.cfg),
     '} catch (err) {',
@@ -290,11 +308,11 @@ export function bodyOf(spec: EventSpec, b: Omit<Bound, 'body'>, eng: Engine): Bo
   ];
   try {
     const make = new Function(
-      'checkId', 'checkName', 'checkNumber', 'checkOutcome', 'F', 'A', 'D', 'L', 'M', 'N', 'U', 'NAME', 'attributesOf', 'P', 'DC',
+      'checkId', 'checkName', 'checkNumber', 'checkOutcome', 'checkOptionalText', 'checkOptionalDate', 'F', 'A', 'D', 'L', 'M', 'N', 'U', 'NAME', 'attributesOf', 'P', 'DC',
       `return function body(c, o, v, i, ins, span, live) {\n${code.filter((line) => line !== '').join('\n')}\n};`,
     );
     const accepted = spec.fields.map((f) => f.accepted ?? '');
-    return make(checkId, checkName, checkNumber, checkOutcome, spec.fields, accepted, spec.derive, b.labels, b.metrics, b.names, UNKNOWN, spec.name, eng.attributes, eng.pii, eng.cfg.defaultCurrency) as Body;
+    return make(checkId, checkName, checkNumber, checkOutcome, checkOptionalText, checkOptionalDate, spec.fields, accepted, spec.derive, b.labels, b.metrics, b.names, UNKNOWN, spec.name, eng.attributes, eng.pii, eng.cfg.defaultCurrency) as Body;
   } catch {
     return undefined;
   }

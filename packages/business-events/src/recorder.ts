@@ -265,8 +265,13 @@ class Call implements CallSite {
     const b = eng.bind(spec);
     // Only the labels of the live signals: an unknown value is warned about only when it is recorded.
     const live = (ins.active ? USE_METRICS : 0) | (span !== undefined ? USE_SPAN : 0) | (logger !== undefined ? USE_LOG : 0);
-    if (b.body !== undefined) return b.body(this, input, values, idx, ins, span, live);
-    // What Bound.body does, by reading the table (where code generation is disallowed).
+    if (b.body !== undefined) b.body(this, input, values, idx, ins, span, live);
+    else this.runLoop(b, input, live);
+  }
+
+  /** What Bound.body does, by reading the table (where code generation is disallowed). */
+  private runLoop(b: Bound, input: Record<string, unknown>, live: number): void {
+    const { spec, logger, values, idx } = this;
     const fields = spec.fields;
     try {
       for (let i = 0; i < fields.length; i++) {
