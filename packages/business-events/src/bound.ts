@@ -11,6 +11,7 @@
 
 import type { Attributes, Span } from '@opentelemetry/api';
 import type { ResolvedConfig } from './config.js';
+import type { ContextValue } from './context.js';
 import { UNKNOWN } from './defaults.js';
 import type { ErrorInfo } from './error-info.js';
 import type { Instrument, Instruments } from './instruments.js';
@@ -89,6 +90,10 @@ export interface BoundMetric {
 export interface CallSite extends Rejector {
   /** The recorder's check of one field by its kind (for the kinds the generated checks leave to it). */
   check(f: BuiltField, raw: unknown): unknown;
+  /** The check of an `error` field (a thrown value, read). */
+  checkError(raw: unknown): ErrorInfo | undefined;
+  /** The check of a `context` field (read and scrubbed). */
+  checkContext(raw: unknown): Record<string, ContextValue> | undefined;
   /** Reads the fields one at a time into the call's values, after reading them at once threw. */
   readEach(input: Record<string, unknown>): void;
   /** A label-like input on the log record. */
@@ -147,7 +152,7 @@ function readLines(fields: readonly BuiltField[]): string[] {
 const fromArray = (n: number): string => Array.from({ length: n }, (_, i) => `v${i} = v[${i}];`).join(' ');
 const toArray = (n: number): string => Array.from({ length: n }, (_, i) => `v[${i}] = v${i};`).join(' ');
 
-/** Checks each field with the validator of its kind called directly; the others (required text or dates, errors, contexts) through `c.check`. */
+/** Checks each field with the validator of its kind called directly; required text and dates through `c.check`. */
 function checkLines(fields: readonly BuiltField[]): string[] {
   return fields.map((f, i) => {
     const v = `v${i}`;
@@ -168,6 +173,10 @@ function checkLines(fields: readonly BuiltField[]): string[] {
         return f.required ? `${v} = c.check(F[${i}], ${v});` : `${v} = checkOptionalText(c, ${v}, F[${i}].key);`;
       case FieldCode.Date:
         return f.required ? `${v} = c.check(F[${i}], ${v});` : `${v} = checkOptionalDate(c, ${v}, F[${i}].key);`;
+      case FieldCode.Error:
+        return `${v} = c.checkError(${v});`;
+      case FieldCode.Context:
+        return `${v} = c.checkContext(${v});`;
       case FieldCode.Virtual:
         return `${v} = undefined;`;
       default:

@@ -336,7 +336,7 @@ class Call implements CallSite {
     }
   }
 
-  private checkError(raw: unknown): ErrorInfo | undefined {
+  checkError(raw: unknown): ErrorInfo | undefined {
     if (raw === undefined || raw === null) this.reject('error', raw, 'missing_field', ERROR_ACCEPTED);
     else if (raw !== UNREADABLE) {
       try {
@@ -349,7 +349,7 @@ class Call implements CallSite {
   }
 
   /** Read and scrubbed whatever the signals, so that an unreadable context is counted (and thrown in strict mode) alike with or without a LoggerProvider. */
-  private checkContext(raw: unknown): Record<string, ContextValue> | undefined {
+  checkContext(raw: unknown): Record<string, ContextValue> | undefined {
     if (raw === undefined || raw === null || raw === UNREADABLE) return undefined;
     if (!isObject(raw)) {
       this.reject('context', raw, 'wrong_type', CONTEXT_ACCEPTED);
