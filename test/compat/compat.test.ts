@@ -313,15 +313,14 @@ for (const row of ROWS) {
         if (count < row.requests.length) problems.push(`/metrics counts ${count} requests of ${row.requests.length}`);
       }
       // SIGTERM (or the app's own end), then the spans that must have been flushed before the exit.
-      let term: { code: number | null; ms: number };
       let termCell: string;
       if (row.keepsRunningOnSigterm) {
         const kept = await keepsRunning(app, row.requests[0]!.path);
         if (!kept) problems.push('SIGTERM ended the app although its own handler keeps it serving');
         termCell = kept ? 'keeps running (app handler)' : 'ended';
-        term = await stopWith(app, 'SIGKILL');
+        await stopWith(app, 'SIGKILL');
       } else {
-        term = row.endsOnItsOwn !== undefined ? await ownEnd(app) : await stopWith(app, 'SIGTERM');
+        const term = row.endsOnItsOwn !== undefined ? await ownEnd(app) : await stopWith(app, 'SIGTERM');
         const expectedExit = row.endsOnItsOwn ?? row.exit.SIGTERM;
         if (term.code !== expectedExit) problems.push(`exit ${describeExit(term)}, expected ${expectedExit}`);
         termCell = row.endsOnItsOwn !== undefined ? `ended: ${describeExit(term)}` : describeExit(term);

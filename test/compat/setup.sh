@@ -26,4 +26,5 @@ if [ "${#need[@]}" -gt 0 ]; then
   # The packages' own services are not used: the suite runs its servers in temporary folders.
   "${sudo[@]}" systemctl disable --now redis-server postgresql >/dev/null 2>&1 || true
 fi
-echo "[compat] ready: $(ls -d /usr/lib/postgresql/*/bin | tail -n 1), $(redis-server --version | cut -d' ' -f3)"
+pg_bins=(/usr/lib/postgresql/*/bin)
+echo "[compat] ready: ${pg_bins[-1]}, $(redis-server --version | cut -d' ' -f3)"
