@@ -128,6 +128,58 @@ opensearch_java_home() {
   die "no Java 21+ JDK for OpenSearch ${OPENSEARCH_VERSION:-3.x} (tried OPENSEARCH_JAVA_HOME_DEFAULT=${OPENSEARCH_JAVA_HOME_DEFAULT:-} and /usr/lib/jvm/*): install one (e.g. apt-get install openjdk-21-jdk-headless) or set OPENSEARCH_JAVA_HOME"
 }
 
+# opensearch_cmd_prefix: start CMD with what runs OpenSearch as a non-root user (empty when not
+# root) and export the JDK and heap it runs with; the caller appends the binary and its -E settings.
+# shellcheck disable=SC2034 # CMD is read by the caller (start.sh's command_for, scale.sh)
+opensearch_cmd_prefix() {
+  OPENSEARCH_JAVA_HOME="$(opensearch_java_home)"
+  export OPENSEARCH_JAVA_HOME
+  export OPENSEARCH_JAVA_OPTS="-Xms$OPENSEARCH_HEAP -Xmx$OPENSEARCH_HEAP"
+  CMD=()
+  if [[ "$(id -u)" == 0 ]]; then
+    # OpenSearch refuses to run as root. A user namespace maps us to uid 1000
+    # inside (root outside), so files stay ours and nothing needs chown.
+    unshare --user --map-user=1000 --map-group=1000 true 2>/dev/null \
+      || die "OpenSearch refuses to run as root and user namespaces are unavailable here: run the stack as a non-root user"
+    CMD=(unshare --user --map-user=1000 --map-group=1000)
+  fi
+}
+
+# --- the OpenSearch setup scripts (opensearch-setup*.sh), against 127.0.0.1:$OPENSEARCH_PORT ---
+
+# opensearch_put PATH BODY: PUT a JSON body (curl's @FILE reads a file); fails with OpenSearch's
+# answer on a non-2xx status.
+opensearch_put() {
+  local base="http://127.0.0.1:$OPENSEARCH_PORT" path="$1" body="$2" out code answer
+  out="$(mktemp)"
+  code="$(curl -sS -o "$out" -w '%{http_code}' -X PUT "$base/$path" \
+    -H 'content-type: application/json' --data-binary "$body")" || { rm -f "$out"; die "PUT $base/$path failed: is OpenSearch running?"; }
+  answer="$(cat "$out")"; rm -f "$out"
+  [[ "$code" == 2* ]] || die "PUT $path${body:+$([[ "$body" == @* ]] && echo " with ${body#@}")} answered HTTP $code: $answer"
+  log "applied $path"
+}
+
+# opensearch_has_ism: is the index-management plugin loaded (stack/install-opensearch.sh: not here)?
+opensearch_has_ism() {
+  curl -sS "http://127.0.0.1:$OPENSEARCH_PORT/_cat/plugins?h=component" | grep -qx 'opensearch-index-management'
+}
+
+# opensearch_put_policy NAME FILE: the ISM policy NAME from FILE where ISM is loaded (updating an
+# existing policy needs its current sequence number and primary term); else one line saying so.
+opensearch_put_policy() {
+  local policy="_plugins/_ism/policies/$1" current seq term
+  if ! opensearch_has_ism; then
+    log "the index-management (ISM) plugin is not loaded: retention policy $1 not applied" \
+        "(stack/install-opensearch.sh explains why)"
+    return 0
+  fi
+  current="$(curl -sS "http://127.0.0.1:$OPENSEARCH_PORT/$policy" || true)"
+  seq="$(printf '%s' "$current" | sed -n 's/.*"_seq_no":\([0-9]*\).*/\1/p')"
+  term="$(printf '%s' "$current" | sed -n 's/.*"_primary_term":\([0-9]*\).*/\1/p')"
+  [[ -n "$seq" && -n "$term" ]] && policy+="?if_seq_no=$seq&if_primary_term=$term"
+  opensearch_put "$policy" "@$2"
+}
+
 # --- components run by start.sh/stop.sh ---
 # Start order: backends first so the collector's exporters find them; stop is the reverse.
 ALL_COMPONENTS=(opensearch jaeger alertmanager prometheus collector)

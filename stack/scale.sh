@@ -26,16 +26,7 @@ opensearch_node_cmd() {
   local n="$1" http="$2" transport="$3" roles="$4" bin
   bin="$(component_binary opensearch)"
   mkdir -p "$CRM_STACK_DATA/opensearch-$n" "$STACK_LOGS/opensearch-$n"
-  OPENSEARCH_JAVA_HOME="$(opensearch_java_home)"
-  export OPENSEARCH_JAVA_HOME
-  export OPENSEARCH_JAVA_OPTS="-Xms$OPENSEARCH_HEAP -Xmx$OPENSEARCH_HEAP"
-  CMD=()
-  if [[ "$(id -u)" == 0 ]]; then
-    # As in start.sh: OpenSearch refuses root; a user namespace maps us to uid 1000 inside.
-    unshare --user --map-user=1000 --map-group=1000 true 2>/dev/null \
-      || die "OpenSearch refuses to run as root and user namespaces are unavailable here: run the stack as a non-root user"
-    CMD=(unshare --user --map-user=1000 --map-group=1000)
-  fi
+  opensearch_cmd_prefix
   CMD+=("$bin"
     -Ecluster.name=crm-scale
     -Enode.name="crm-scale-$n"

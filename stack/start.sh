@@ -151,17 +151,7 @@ command_for() {
         --cluster.listen-address="") ;;
     opensearch)
       mkdir -p "$CRM_STACK_DATA/opensearch" "$STACK_LOGS/opensearch"
-      OPENSEARCH_JAVA_HOME="$(opensearch_java_home)"
-      export OPENSEARCH_JAVA_HOME
-      export OPENSEARCH_JAVA_OPTS="-Xms$OPENSEARCH_HEAP -Xmx$OPENSEARCH_HEAP"
-      CMD=()
-      if [[ "$(id -u)" == 0 ]]; then
-        # OpenSearch refuses to run as root. A user namespace maps us to uid 1000
-        # inside (root outside), so files stay ours and nothing needs chown.
-        unshare --user --map-user=1000 --map-group=1000 true 2>/dev/null \
-          || die "OpenSearch refuses to run as root and user namespaces are unavailable here: run the stack as a non-root user"
-        CMD=(unshare --user --map-user=1000 --map-group=1000)
-      fi
+      opensearch_cmd_prefix
       CMD+=("$bin"
         -Ecluster.name=crm-local
         -Enode.name=crm-local-1
