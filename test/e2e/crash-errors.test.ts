@@ -25,8 +25,8 @@ import {
   startDemoServices,
   type TraceParent,
 } from '../support/demo.ts';
-import { fingerprint } from '../../packages/otel-register/src/fingerprint.ts';
-import { CRASH_STATUS } from '../../packages/otel-register/src/open-spans.ts';
+import { fingerprint } from '@crm/otel-register/internal/fingerprint';
+import { CRASH_STATUS } from '@crm/otel-register/internal/open-spans';
 
 const RUN = runId('crash');
 const CRM_INSTANCE = `${RUN}-crm`;

@@ -7,7 +7,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fastExportEnv, freePort, startApp, startListening, type ReceivedSpan } from '@crm/test-kit';
 import { useRegisterHarness } from '../support/register-harness.ts';
-import { CRASH_STATUS, MAX_TRACKED } from '../../packages/otel-register/src/open-spans.ts';
+import { CRASH_STATUS, MAX_TRACKED } from '@crm/otel-register/internal/open-spans';
 
 const h = useRegisterHarness();
 const LIMIT = { timeout: 60_000 };

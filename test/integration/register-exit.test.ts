@@ -6,7 +6,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { REPO, fastExportEnv, freePort, startApp, type AppProcess } from '@crm/test-kit';
 import { useRegisterHarness } from '../support/register-harness.ts';
-import { fingerprint, topFrames } from '../../packages/otel-register/src/fingerprint.ts';
+import { fingerprint, topFrames } from '@crm/otel-register/internal/fingerprint';
 
 const h = useRegisterHarness();
 // Before, a script with its collector down ran 33-40 s, or never ended with OTLP metric pushes.

@@ -16,7 +16,7 @@ stop_scale() { [[ "$(cat .stack/run/profile 2>/dev/null)" != scale ]] || bash st
 [[ -n "${KEEP_STACK:-}" ]] || trap stop_scale EXIT
 bash stack/start.sh --profile scale
 set +e
-node --import tsx --test --test-concurrency=1 --test-reporter=spec "${files[@]}" | tee .stack/scale-test.log
+node scripts/run-tests.mjs "${files[@]}" | tee .stack/scale-test.log
 status=${PIPESTATUS[0]}
 set -e
 grep -ho 'SCALE-FIGURE .*' .stack/scale-test.log > .stack/scale-figures.txt || true

@@ -1,8 +1,8 @@
 // The register's configuration: defaults, standard variables, and one clear line per bad value.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRedactor } from '../../packages/otel-register/src/redaction.ts';
-import { readConfig } from '../../packages/otel-register/src/config.ts';
+import { createRedactor } from '@crm/otel-register/internal/redaction';
+import { readConfig } from '@crm/otel-register/internal/config';
 
 const read = (env: Record<string, string>, known: string[] = ['http', 'express', 'fs', 'pg']) => readConfig({ env }, known);
 

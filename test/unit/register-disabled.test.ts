@@ -2,8 +2,8 @@
 // and the configuration (programmatic start(), the start-up story) decides with the same function.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { readConfig } from '../../packages/otel-register/src/config.ts';
-import { isDisabled } from '../../packages/otel-register/src/disabled.ts';
+import { readConfig } from '@crm/otel-register/internal/config';
+import { isDisabled } from '@crm/otel-register/internal/disabled';
 
 test('the entries and the configuration agree on every value', () => {
   const values = ['true', 'TRUE', ' True ', '1', 'false', '0', '', ' ', 'yes', 'maybe', 'truee'];

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { captureStderr } from '../support/capture.ts';
-import { ExportHealth } from '../../packages/otel-register/src/export-guard.ts';
+import { ExportHealth } from '@crm/otel-register/internal/export-guard';
 
 
 test('a late success of an export sent before the outage does not end it; one sent after does', () => {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterEach, describe, test } from 'node:test';
 import { TracerProvider } from '@opentelemetry/sdk-trace';
 import { REPO } from '@crm/test-kit';
-import { chooseApi, type Api, type ApiCopy } from '../../packages/otel-register/src/global-api.ts';
+import { chooseApi, type Api, type ApiCopy } from '@crm/otel-register/internal/global-api';
 
 const require = createRequire(import.meta.url);
 const NODE_MODULES = join(REPO, 'node_modules');

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SpanStatusCode } from '@opentelemetry/api';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
-import { MAX_TRACKED, OpenSpans } from '../../packages/otel-register/src/open-spans.ts';
+import { MAX_TRACKED, OpenSpans } from '@crm/otel-register/internal/open-spans';
 
 function sdk(max?: number) {
   const open = new OpenSpans(max);

@@ -3,9 +3,9 @@
 // endpoint passwords) masked, control characters escaped, one line per message.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { hideInOutput, info, printable, warn } from '../../packages/otel-register/src/diagnostics.ts';
-import { ExportHealth } from '../../packages/otel-register/src/export-guard.ts';
-import { readConfig } from '../../packages/otel-register/src/config.ts';
+import { hideInOutput, info, printable, warn } from '@crm/otel-register/internal/diagnostics';
+import { ExportHealth } from '@crm/otel-register/internal/export-guard';
+import { readConfig } from '@crm/otel-register/internal/config';
 import { captureStderr as captureChunks } from '../support/capture.ts';
 
 const captureStderr = (fn: () => void): string => captureChunks(fn).join('');

@@ -4,7 +4,7 @@
 // test/integration/prometheus-names.test.ts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { prometheusName } from '../../packages/otel-register/src/prometheus-names.ts';
+import { prometheusName } from '@crm/otel-register/internal/prometheus-names';
 
 const CASES: Array<[name: string, unit: string, kind: 'counter' | 'gauge' | 'other', expected: string]> = [
   ['http.server.request.duration', 's', 'other', 'http_server_request_duration_seconds'],

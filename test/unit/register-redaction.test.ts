@@ -1,8 +1,8 @@
 // Redaction rules applied to every span and log record before export.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readConfig } from '../../packages/otel-register/src/config.ts';
-import { createRedactor, REDACTED, REDACTED_EMAIL } from '../../packages/otel-register/src/redaction.ts';
+import { readConfig } from '@crm/otel-register/internal/config';
+import { createRedactor, REDACTED, REDACTED_EMAIL } from '@crm/otel-register/internal/redaction';
 
 const redactor = createRedactor(readConfig({ env: {} }).config.redaction);
 
