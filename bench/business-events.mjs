@@ -24,7 +24,7 @@ import { TracerProvider } from '@opentelemetry/sdk-trace';
 import { LoggerProvider } from '@opentelemetry/sdk-logs';
 import promClient from 'prom-client';
 import { createBusinessEvents, defineEvent } from '@crm/business-events';
-import { REPO as ROOT } from '@crm/test-kit';
+import { REPO } from '@crm/test-kit';
 
 const quick = process.argv.includes('--quick');
 const baselineRev = process.argv.find((a) => a.startsWith('--baseline='))?.slice('--baseline='.length);
@@ -79,12 +79,12 @@ rows.push(['prom-client `counter.inc({ source })` (seeds)', promBaseline]);
 
 /** The package's src at a git revision, bundled (its dependencies stay the installed ones). */
 async function loadBaseline(rev) {
-  const dir = join(ROOT, 'packages', 'business-events', '.bench-baseline');
+  const dir = join(REPO, 'packages', 'business-events', '.bench-baseline');
   rmSync(dir, { recursive: true, force: true });
-  const files = execFileSync('git', ['ls-tree', '--name-only', rev, 'packages/business-events/src/'], { cwd: ROOT, encoding: 'utf8' }).split('\n').filter(Boolean);
+  const files = execFileSync('git', ['ls-tree', '--name-only', rev, 'packages/business-events/src/'], { cwd: REPO, encoding: 'utf8' }).split('\n').filter(Boolean);
   for (const file of files) {
     mkdirSync(join(dir, 'src'), { recursive: true });
-    writeFileSync(join(dir, 'src', file.split('/').pop()), execFileSync('git', ['show', `${rev}:${file}`], { cwd: ROOT, encoding: 'utf8' }));
+    writeFileSync(join(dir, 'src', file.split('/').pop()), execFileSync('git', ['show', `${rev}:${file}`], { cwd: REPO, encoding: 'utf8' }));
   }
   const outfile = join(dir, 'index.mjs');
   await build({ entryPoints: [join(dir, 'src', 'index.ts')], bundle: true, platform: 'node', format: 'esm', outfile, external: ['@opentelemetry/api', '@crm/redact'], logLevel: 'warning' });

@@ -17,13 +17,16 @@
 // Generator, collector and backends share the machine's cores (said in the output).
 // When the binaries are missing it says so and exits 0 (1 with --require).
 //   node bench/collector.mjs [--quick] [--no-record] [--require] [--setup=stack|isolated|both (default; quick: isolated)]
-//                            [--generator=blaster|telemetrygen] [--json=FILE]
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+//                            [--generator=blaster|telemetrygen] [--json=FILE] [--baseline-config=REV]
+// --baseline-config=REV: the isolated ladder once more, right after, with otel-collector/config.yaml
+// as it was at git revision REV (same binary): a config change's cost in one run.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { componentBinary, freePort, run, sleep, stackEnv, startAndWait, stopChild, waitFor } from '@crm/test-kit';
+import { componentBinary, freePort, run, sleep, stackEnv, startAndWait, stopChild, waitFor, REPO } from '@crm/test-kit';
 import { parseArgs } from './lib/args.mjs';
-import { header, publish, table, verdict, commandLine, ROOT } from './lib/report.mjs';
+import { header, publish, table, verdict, commandLine} from './lib/report.mjs';
 import { fixed } from './lib/stats.mjs';
 import { collectorMetrics, collectorUp, ensureStack, missingComponents } from './lib/stack.mjs';
 import { ensureTelemetrygen } from './lib/telemetrygen.mjs';
@@ -41,6 +44,7 @@ if (!['blaster', 'telemetrygen'].includes(generator)) {
   console.error(`--generator=${generator} is invalid: accepted blaster or telemetrygen`);
   process.exit(2);
 }
+const baselineRev = args.rest.find((a) => a.startsWith('--baseline-config='))?.slice('--baseline-config='.length);
 const stepSeconds = args.quick ? 2 : 8;
 const DRAIN_BOUND_S = 10; // everything accepted must reach the backends this soon after the load stops
 const BACKLOG_WAIT_S = args.quick ? 5 : 90; // before a signal: wait for earlier load to leave the queues
@@ -141,7 +145,7 @@ async function step(target, signal, rate) {
   if (generator === 'telemetrygen') {
     await run(tg.path, argv, { timeoutMs: (stepSeconds + 60) * 1000 }).catch((e) => (generatorError = e.message.split('\n')[0]));
   } else {
-    const out = await run(process.execPath, [join(ROOT, 'bench', 'lib', 'otlp-blaster.mjs'), `http://127.0.0.1:${target.httpPort}`, signal, String(rate), String(stepSeconds)], { timeoutMs: (stepSeconds + 60) * 1000 }).catch((e) => {
+    const out = await run(process.execPath, [join(REPO, 'bench', 'lib', 'otlp-blaster.mjs'), `http://127.0.0.1:${target.httpPort}`, signal, String(rate), String(stepSeconds)], { timeoutMs: (stepSeconds + 60) * 1000 }).catch((e) => {
       generatorError = e.message.split('\n')[0];
       return '';
     });
@@ -219,17 +223,17 @@ async function ladder(target, signal, rates, results, notes) {
   }
 }
 
-/** A private collector + in-memory Jaeger on free ports; stop() ends both and removes their data. */
-async function startIsolated() {
+/** A private collector (config: a config.yaml) + in-memory Jaeger on free ports; stop() ends both and removes their data. */
+async function startIsolated(name, config) {
   const p = {};
   for (const k of ['jGrpc', 'jHealth', 'jTelemetry', 'cGrpc', 'cHttp', 'cHealth', 'cTelemetry', 'cProm']) p[k] = await freePort();
   const data = mkdtempSync(join(tmpdir(), 'crm-bench-collector-'));
-  const jaeger = await startHealthy(componentBinary('jaeger'), ['--config', join(ROOT, 'bench', 'fixtures', 'jaeger-memory.yaml')], {
+  const jaeger = await startHealthy(componentBinary('jaeger'), ['--config', join(REPO, 'bench', 'fixtures', 'jaeger-memory.yaml')], {
     BENCH_JAEGER_OTLP_GRPC_PORT: String(p.jGrpc), BENCH_JAEGER_HEALTH_PORT: String(p.jHealth), BENCH_JAEGER_TELEMETRY_PORT: String(p.jTelemetry),
   }, `http://127.0.0.1:${p.jHealth}/status`, 'in-memory jaeger');
   let collector;
   try {
-    collector = await startHealthy(componentBinary('collector'), ['--config', join(ROOT, 'otel-collector', 'config.yaml')], {
+    collector = await startHealthy(componentBinary('collector'), ['--config', config], {
       COLLECTOR_OTLP_GRPC_PORT: String(p.cGrpc), COLLECTOR_OTLP_HTTP_PORT: String(p.cHttp), COLLECTOR_HEALTH_PORT: String(p.cHealth),
       COLLECTOR_TELEMETRY_PORT: String(p.cTelemetry), COLLECTOR_PROMETHEUS_EXPORTER_PORT: String(p.cProm),
       JAEGER_HOST: '127.0.0.1', JAEGER_OTLP_GRPC_PORT: String(p.jGrpc), CRM_STACK_DATA: data, COLLECTOR_LOG_LEVEL: 'warn',
@@ -239,7 +243,7 @@ async function startIsolated() {
     throw error;
   }
   return {
-    name: 'isolated',
+    name,
     grpcPort: p.cGrpc,
     httpPort: p.cHttp,
     telemetryPort: p.cTelemetry,
@@ -275,6 +279,16 @@ async function startHealthy(bin, argv, extraEnv, healthUrl, name) {
 const results = [];
 const notes = [];
 const setups = setupArg === 'both' ? ['stack', 'isolated'] : [setupArg];
+/** Isolated setups: [name, config file]. */
+const isolatedConfigs = [['isolated', join(REPO, 'otel-collector', 'config.yaml')]];
+let baselineDir;
+if (baselineRev && setups.includes('isolated')) {
+  baselineDir = mkdtempSync(join(tmpdir(), 'crm-bench-config-'));
+  const file = join(baselineDir, 'config.yaml');
+  writeFileSync(file, execFileSync('git', ['show', `${baselineRev}:otel-collector/config.yaml`], { cwd: REPO, encoding: 'utf8' }));
+  isolatedConfigs.push([`isolated, config.yaml at ${baselineRev}`, file]);
+  notes.push(`"isolated, config.yaml at ${baselineRev}": the isolated ladder again right after, same binary, with otel-collector/config.yaml as it was at ${baselineRev}.`);
+}
 let stackStarted = [];
 for (const setup of setups) {
   if (setup === 'stack') {
@@ -296,20 +310,23 @@ for (const setup of setups) {
       await stack.stop();
     }
   } else {
-    let target;
-    try {
-      target = await startIsolated();
-    } catch (error) {
-      notes.push(`isolated setup not run: ${error.message}.`);
-      continue;
-    }
-    try {
-      await ladder(target, 'traces', RATES.isolated.traces, results, notes);
-    } finally {
-      await target.stop();
+    for (const [name, config] of isolatedConfigs) {
+      let target;
+      try {
+        target = await startIsolated(name, config);
+      } catch (error) {
+        notes.push(`${name} setup not run: ${error.message}.`);
+        continue;
+      }
+      try {
+        await ladder(target, 'traces', RATES.isolated.traces, results, notes);
+      } finally {
+        await target.stop();
+      }
     }
   }
 }
+if (baselineDir) rmSync(baselineDir, { recursive: true, force: true });
 if (results.length === 0) notAvailable(notes.join(' '));
 
 const best = (setup, signal) => results.filter((r) => r.setup === setup && r.signal === signal && r.ok).reduce((m, r) => Math.max(m, r.acceptedPerSecond), 0);
@@ -326,6 +343,7 @@ const rows = results.map((r) => [
   Math.max(0, r.undelivered),
   fixed(r.drainSeconds, 1),
   fixed(r.collectorCores, 2),
+  fixed((r.collectorCores * 1e6) / r.acceptedPerSecond, 1),
   `${fixed(r.machineBusy * 100, 0)} %`,
   r.ok ? 'sustained' : `NO: ${r.reasons.join('; ')}`,
 ]);
@@ -343,18 +361,18 @@ const section = [
     notes: [
       `${args.quick ? 'QUICK setting: not a measurement. ' : ''}Rising offered rates, ${stepSeconds} s each, ${generator === 'blaster' ? 'bench/lib/otlp-blaster.mjs over OTLP/HTTP (protobuf requests of 100 items, encoded once, fresh trace/span ids per request, open-loop pacing)' : `telemetrygen over OTLP/gRPC with one worker per ${PER_WORKER_RATE} items/s offered`}; traces of 5 spans (1 root + 4 children); a ladder stops at its first step that is not sustained.`,
       `Both setups run otelcol-crm with otel-collector/config.yaml unchanged (memory_limiter, resourcedetection, redaction, filter/healthchecks, batch; spanmetrics connector; routing connector for logs; persistent file_storage queues). stack: the local stack's collector exporting to its Jaeger (badger on disk, \`consistency: true\`) and OpenSearch${stackStarted.length ? ` (${stackStarted.join(', ')} started for this benchmark)` : ''}. isolated: a private instance on free ports exporting spans to a private in-memory Jaeger (bench/fixtures/jaeger-memory.yaml).`,
-      `On ${cpus().length} cores shared by the load generator, the collector and the backends: "collector cores" is the collector's own CPU (otelcol_process_cpu_seconds), "machine busy" all processes.`,
+      `On ${cpus().length} cores shared by the load generator, the collector and the backends: "collector cores" is the collector's own CPU (otelcol_process_cpu_seconds), "collector CPU µs/span" the same per accepted item, "machine busy" all processes.`,
       `Nothing dropped = no change in otelcol_receiver_refused_*, otelcol_exporter_send_failed_*, otelcol_exporter_enqueue_failed_* and every accepted item sent by the exporters within ${DRAIN_BOUND_S} s of the load stopping; sustained also needs >= 95 % of the offered rate accepted.`,
       ...notes,
     ],
   }),
   '',
-  table(['Setup', 'Signal', 'Offered /s', 'Accepted /s', 'Refused', 'Send failed', 'Enqueue failed', 'Not sent', 'Drain, s', 'Collector cores', 'Machine busy', 'Sustained'], rows),
+  table(['Setup', 'Signal', 'Offered /s', 'Accepted /s', 'Refused', 'Send failed', 'Enqueue failed', 'Not sent', 'Drain, s', 'Collector cores', 'Collector CPU µs/span', 'Machine busy', 'Sustained'], rows),
   '',
   table(['Result', 'Measured', 'Target'], [
     ...resultRow('stack', 'traces', 20_000),
     ...resultRow('stack', 'logs'),
-    ...resultRow('isolated', 'traces', 20_000),
+    ...isolatedConfigs.flatMap(([name]) => resultRow(name, 'traces', 20_000)),
   ]),
 ].join('\n');
 

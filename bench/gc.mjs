@@ -6,9 +6,9 @@
 //   node bench/gc.mjs [--runs=N] [--seconds=N] [--sink] [--quick] [--no-record] [--json=FILE]
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { run, startAndWait, stopChild } from '@crm/test-kit';
+import { run, startAndWait, stopChild, REPO } from '@crm/test-kit';
 import { parseArgs } from './lib/args.mjs';
-import { header, publish, table, commandLine, ROOT } from './lib/report.mjs';
+import { header, publish, table, commandLine} from './lib/report.mjs';
 import { fixed, median } from './lib/stats.mjs';
 import { APP, variants, childEnv } from './lib/variants.mjs';
 import { otlpTarget } from './lib/target.mjs';
@@ -47,14 +47,14 @@ try {
       process.stderr.write(`gc: round ${round + 1}/${rounds}, ${variant.name}        \r`);
       const started = await startAndWait(process.execPath, ['--trace-gc', ...variant.nodeArgs, APP], {
         env: childEnv(variant, { PORT: '0' }),
-        cwd: ROOT,
+        cwd: REPO,
         ready: /^LISTENING (\d+)$/,
         name: `app (${variant.name})`,
       });
       let trace = '';
       started.child.stdout.on('data', (d) => (trace += d));
       const base = `http://127.0.0.1:${started.match[1]}`;
-      await run(process.execPath, [join(ROOT, 'bench', 'lib', 'load.mjs'), `${base}/api/contacts/42`, '20', '1', String(seconds)], { cwd: ROOT });
+      await run(process.execPath, [join(REPO, 'bench', 'lib', 'load.mjs'), `${base}/api/contacts/42`, '20', '1', String(seconds)], { cwd: REPO });
       const rss = peakRssMiB(started.child.pid);
       await stopChild(started.child);
       results[variant.name].push({ ...parseTrace(trace), rss });

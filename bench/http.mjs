@@ -10,9 +10,9 @@
 // Load generator and server run on the same 2 cores, competing the same way for every variant.
 //   node bench/http.mjs [--quick] [--no-record] [--runs=N] [--seconds=N] [--path=/api/...] [--sink] [--with='NAME=VALUE;...'] [--json=FILE]
 import { join } from 'node:path';
-import { getJson, run, sleep, startAndWait, stopChild } from '@crm/test-kit';
+import { getJson, run, sleep, startAndWait, stopChild, REPO } from '@crm/test-kit';
 import { parseArgs } from './lib/args.mjs';
-import { header, publish, table, verdict, commandLine, ROOT } from './lib/report.mjs';
+import { header, publish, table, verdict, commandLine} from './lib/report.mjs';
 import { median, fixed, mib, min, max, spread } from './lib/stats.mjs';
 import { APP, variants, childEnv } from './lib/variants.mjs';
 import { otlpTarget } from './lib/target.mjs';
@@ -30,7 +30,7 @@ if (!(phaseSeconds >= 1)) {
 }
 const saturationSeconds = phaseSeconds;
 const rateSeconds = phaseSeconds;
-const LOAD = join(ROOT, 'bench', 'lib', 'load.mjs');
+const LOAD = join(REPO, 'bench', 'lib', 'load.mjs');
 // --path=/api/contacts?limit=50 measures the heavier route instead of the default one
 const PATH = args.rest.find((a) => a.startsWith('--path='))?.slice('--path='.length) ?? '/api/contacts/42';
 if (!PATH.startsWith('/')) {
@@ -41,7 +41,7 @@ if (!PATH.startsWith('/')) {
 async function load(base, seconds, warmup, rate) {
   const argv = [LOAD, `${base}${PATH}`, String(connections), String(warmup), String(seconds)];
   if (rate) argv.push(String(rate));
-  const out = await run(process.execPath, argv, { cwd: ROOT });
+  const out = await run(process.execPath, argv, { cwd: REPO });
   return JSON.parse(out.trim().split('\n').pop());
 }
 
@@ -66,7 +66,7 @@ let targetLost = false;
 async function session(variant, target, phases) {
   const started = await startAndWait(process.execPath, [...variant.nodeArgs, APP], {
     env: childEnv(variant, { PORT: '0' }),
-    cwd: ROOT,
+    cwd: REPO,
     ready: /^LISTENING (\d+)$/,
     name: `app (${variant.name})`,
   });

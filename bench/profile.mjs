@@ -8,9 +8,9 @@
 // loads them); the quick setting deletes its profile after the summary.
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { run, sleep, startAndWait, stopChild } from '@crm/test-kit';
+import { run, sleep, startAndWait, stopChild, REPO } from '@crm/test-kit';
 import { parseArgs } from './lib/args.mjs';
-import { header, publish, table, commandLine, ROOT } from './lib/report.mjs';
+import { header, publish, table, commandLine} from './lib/report.mjs';
 import { fixed } from './lib/stats.mjs';
 import { APP, variants, childEnv } from './lib/variants.mjs';
 import { otlpTarget } from './lib/target.mjs';
@@ -41,11 +41,11 @@ if (!variant) {
   console.error(`--variant=${variantName} is invalid: accepted bare, ours or official`);
   process.exit(2);
 }
-const dir = join(ROOT, 'bench', 'results');
+const dir = join(REPO, 'bench', 'results');
 mkdirSync(dir, { recursive: true });
 const file = `profile-${mode}-${variantName}-${new Date().toISOString().replace(/[:.]/g, '-')}.cpuprofile.json`;
 // start-up: the require timer goes first so it sees every module the register loads
-const timer = mode === 'startup' ? ['--require', join(ROOT, 'bench', 'lib', 'require-timer.cjs')] : [];
+const timer = mode === 'startup' ? ['--require', join(REPO, 'bench', 'lib', 'require-timer.cjs')] : [];
 const nodeArgs = ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${file}`, ...timer, ...variant.nodeArgs, APP];
 
 let modules;
@@ -54,7 +54,7 @@ try {
   if (mode === 'startup') {
     const started = await startAndWait(process.execPath, nodeArgs, {
       env: childEnv(variant, { ...extraEnv, PORT: '0', BENCH_EXIT_AFTER_LISTEN: '1' }),
-      cwd: ROOT,
+      cwd: REPO,
       ready: /^MODULES (.*)$/,
       name: `app (${variant.name})`,
     });
@@ -63,12 +63,12 @@ try {
   } else {
     const started = await startAndWait(process.execPath, nodeArgs, {
       env: childEnv(variant, { ...extraEnv, PORT: '0' }),
-      cwd: ROOT,
+      cwd: REPO,
       ready: /^LISTENING (\d+)$/,
       name: `app (${variant.name})`,
     });
     const base = `http://127.0.0.1:${started.match[1]}`;
-    const out = await run(process.execPath, [join(ROOT, 'bench', 'lib', 'load.mjs'), `${base}/api/contacts/42`, '20', '0', String(seconds)], { cwd: ROOT });
+    const out = await run(process.execPath, [join(REPO, 'bench', 'lib', 'load.mjs'), `${base}/api/contacts/42`, '20', '0', String(seconds)], { cwd: REPO });
     requests = JSON.parse(out.trim().split('\n').pop());
     const exited = new Promise((r) => started.child.once('exit', r));
     await fetch(`${base}/bench/exit`).then((r) => r.text()).catch(() => undefined);

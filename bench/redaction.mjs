@@ -11,9 +11,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
+import { REPO } from '@crm/test-kit';
 import { transform } from 'esbuild';
 import { createRedactor } from '@crm/redact';
-import { ROOT, table } from './lib/report.mjs';
+import { table } from './lib/report.mjs';
 import { parseArgs } from './lib/args.mjs';
 
 const args = parseArgs();
@@ -103,7 +104,7 @@ if (aRows.length) {
 async function loadBaseline(rev) {
   const dir = mkdtempSync(join(tmpdir(), 'redaction-baseline-'));
   for (const file of ['redaction', 'config']) {
-    const source = execFileSync('git', ['show', `${rev}:packages/otel-register/src/${file}.ts`], { cwd: ROOT, encoding: 'utf8' });
+    const source = execFileSync('git', ['show', `${rev}:packages/otel-register/src/${file}.ts`], { cwd: REPO, encoding: 'utf8' });
     const { code } = await transform(source, { loader: 'ts', format: 'esm' });
     writeFileSync(join(dir, `${file}.mjs`), code.replace(/from '\.\/config'/g, "from './config.mjs'"));
   }

@@ -9,8 +9,9 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { REPO } from '@crm/test-kit';
 import { parseArgs, forwardArgs } from './lib/args.mjs';
-import { ROOT, RECORDED, table, header, recordSection } from './lib/report.mjs';
+import { RECORDED, table, header, recordSection } from './lib/report.mjs';
 import { ensureStack, missingComponents } from './lib/stack.mjs';
 
 // collector before HTTP: the HTTP benchmark leaves a backlog in the stack's Jaeger exporter queue;
@@ -33,7 +34,7 @@ let stack;
 const t0 = Date.now();
 try {
   for (const name of only) {
-    const script = join(ROOT, 'bench', `${name}.mjs`);
+    const script = join(REPO, 'bench', `${name}.mjs`);
     if (!existsSync(script)) {
       console.error(`bench/${name}.mjs is missing`);
       summary.push([name, 'MISSING', '0']);
@@ -50,7 +51,7 @@ try {
     }
     console.log(`\n## bench/${name}.mjs\n`);
     const started = Date.now();
-    const r = spawnSync(process.execPath, [script, ...forwardArgs(args)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 64 * 2 ** 20 });
+    const r = spawnSync(process.execPath, [script, ...forwardArgs(args)], { cwd: REPO, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 64 * 2 ** 20 });
     process.stdout.write(r.stdout ?? '');
     // A script that prints its table without recording it (bench/business-events.mjs) is recorded here.
     if (r.status === 0 && args.record && !(r.stdout ?? '').includes(RECORDED) && /^\|.*\|\s*$/m.test(r.stdout ?? '')) {

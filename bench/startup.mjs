@@ -5,9 +5,9 @@
 // --require @opentelemetry/auto-instrumentations-node/register.
 // Variants alternate run by run (the order rotates each round); medians and spread.
 //   node bench/startup.mjs [--quick] [--no-record] [--runs=N] [--json=FILE]
-import { getJson, startAndWait, stopChild } from '@crm/test-kit';
+import { getJson, startAndWait, stopChild, REPO } from '@crm/test-kit';
 import { parseArgs } from './lib/args.mjs';
-import { header, publish, table, verdict, commandLine, ROOT } from './lib/report.mjs';
+import { header, publish, table, verdict, commandLine} from './lib/report.mjs';
 import { median, spread, fixed, mib, min, max } from './lib/stats.mjs';
 import { APP, variants, childEnv } from './lib/variants.mjs';
 import { otlpTarget } from './lib/target.mjs';
@@ -18,7 +18,7 @@ const rounds = args.runs ?? (args.quick ? 2 : 20);
 async function once(variant) {
   const started = await startAndWait(process.execPath, [...variant.nodeArgs, APP], {
     env: childEnv(variant, { PORT: '0' }),
-    cwd: ROOT,
+    cwd: REPO,
     ready: /^LISTENING (\d+)$/,
     name: `app (${variant.name})`,
   });

@@ -12,9 +12,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { componentBinary, freePort, run, sleep, stackEnv, startAndWait, stopChild, waitFor } from '@crm/test-kit';
+import { componentBinary, freePort, run, sleep, stackEnv, startAndWait, stopChild, waitFor, REPO } from '@crm/test-kit';
 import { parseArgs } from './lib/args.mjs';
-import { commandLine, header, publish, ROOT, table } from './lib/report.mjs';
+import { commandLine, header, publish, table } from './lib/report.mjs';
 import { fixed } from './lib/stats.mjs';
 import { collectorMetrics, missingComponents } from './lib/stack.mjs';
 
@@ -23,8 +23,8 @@ const env = stackEnv();
 const STEP_S = args.quick ? 2 : 8;
 const DRAIN_BOUND_S = 20; // decision_wait (2 s) + batching + export
 const RATES = args.quick ? [1_000] : [5_000, 10_000, 15_000, 20_000, 30_000, 40_000];
-const CONFIG = join(ROOT, 'otel-collector', 'config.yaml');
-const TIERED = join(ROOT, 'otel-collector', 'tiered');
+const CONFIG = join(REPO, 'otel-collector', 'config.yaml');
+const TIERED = join(REPO, 'otel-collector', 'tiered');
 
 const missing = missingComponents(['collector', 'jaeger']);
 if (missing.length) {
@@ -61,7 +61,7 @@ async function startCollector(name, overlay, data, jaegerGrpc, extraEnv = {}) {
 async function startSetup(kind) {
   const data = mkdtempSync(join(tmpdir(), `crm-bench-tiered-${kind}-`));
   const j = { grpc: await freePort(), health: await freePort(), telemetry: await freePort() };
-  const jaeger = await startHealthy(componentBinary('jaeger'), ['--config', join(ROOT, 'bench', 'fixtures', 'jaeger-memory.yaml')], {
+  const jaeger = await startHealthy(componentBinary('jaeger'), ['--config', join(REPO, 'bench', 'fixtures', 'jaeger-memory.yaml')], {
     BENCH_JAEGER_OTLP_GRPC_PORT: String(j.grpc), BENCH_JAEGER_HEALTH_PORT: String(j.health), BENCH_JAEGER_TELEMETRY_PORT: String(j.telemetry),
   }, j.health, 'in-memory jaeger');
   const running = [];
@@ -112,7 +112,7 @@ async function snapshot(setup) {
 
 async function step(setup, rate) {
   const before = await snapshot(setup);
-  const out = await run(process.execPath, [join(ROOT, 'bench', 'lib', 'otlp-blaster.mjs'), `http://127.0.0.1:${setup.entry.http}`, 'traces', String(rate), String(STEP_S)], { timeoutMs: (STEP_S + 60) * 1000 });
+  const out = await run(process.execPath, [join(REPO, 'bench', 'lib', 'otlp-blaster.mjs'), `http://127.0.0.1:${setup.entry.http}`, 'traces', String(rate), String(STEP_S)], { timeoutMs: (STEP_S + 60) * 1000 });
   const g = JSON.parse(out.trim().split('\n').pop());
   const drainStart = Date.now();
   let after = await snapshot(setup);

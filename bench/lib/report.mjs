@@ -5,9 +5,9 @@ import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { cpus, totalmem, release, platform, arch, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
+import { REPO } from '@crm/test-kit';
 
-export const ROOT = new URL('../..', import.meta.url).pathname.replace(/\/$/, '');
-export const RESULTS_DIR = join(ROOT, 'bench', 'results');
+export const RESULTS_DIR = join(REPO, 'bench', 'results');
 /** The line a script prints when it has recorded its section (run.mjs looks for it). */
 export const RECORDED = '(recorded in ';
 
@@ -19,7 +19,7 @@ export function table(headers, rows) {
 function pkgVersion(name) {
   try {
     // read the file directly: some packages' "exports" hide package.json from require
-    return JSON.parse(readFileSync(join(ROOT, 'node_modules', name, 'package.json'), 'utf8')).version;
+    return JSON.parse(readFileSync(join(REPO, 'node_modules', name, 'package.json'), 'utf8')).version;
   } catch {
     return 'not installed';
   }
@@ -27,8 +27,8 @@ function pkgVersion(name) {
 
 function gitCommit() {
   try {
-    const sha = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: ROOT, encoding: 'utf8' }).trim();
+    const sha = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: REPO, encoding: 'utf8' }).trim();
     return dirty ? `${sha} (+ uncommitted changes)` : sha;
   } catch {
     return 'unknown';
@@ -68,7 +68,7 @@ export function header(title, { command, extraVersions = {}, notes = [] }) {
 
 /** The command line that produced this output, as a user would type it. */
 export function commandLine() {
-  const script = process.argv[1] ? process.argv[1].replace(`${ROOT}/`, '') : '';
+  const script = process.argv[1] ? process.argv[1].replace(`${REPO}/`, '') : '';
   return ['node', script, ...process.argv.slice(2)].join(' ');
 }
 
@@ -93,7 +93,7 @@ export function recordSection(section) {
   mkdirSync(RESULTS_DIR, { recursive: true });
   const file = join(RESULTS_DIR, `${time}-${title}.md`);
   writeFileSync(file, `${section}\n`);
-  console.log(`${RECORDED}${file.replace(`${ROOT}/`, '')})`);
+  console.log(`${RECORDED}${file.replace(`${REPO}/`, '')})`);
 }
 
 /** `met` / `MISSED` for the target column. */

@@ -2,8 +2,7 @@
 // (started with stack/start.sh when it is installed but not running, and stopped
 // again afterwards), or else a local sink (bench/lib/otlp-sink.mjs), said in the output.
 import { join } from 'node:path';
-import { startAndWait, stackEnv, stopChild } from '@crm/test-kit';
-import { ROOT } from './report.mjs';
+import { startAndWait, stackEnv, stopChild, REPO } from '@crm/test-kit';
 import { collectorMetrics, collectorUp, ensureStack, missingComponents } from './stack.mjs';
 
 /**
@@ -37,7 +36,7 @@ export async function otlpTarget({ startStack = true, sink: forceSink = false } 
       console.error(`${why}; using a local OTLP sink instead`);
     }
   }
-  const sink = await startAndWait(process.execPath, [join(ROOT, 'bench', 'lib', 'otlp-sink.mjs')], {
+  const sink = await startAndWait(process.execPath, [join(REPO, 'bench', 'lib', 'otlp-sink.mjs')], {
     env: process.env,
     ready: /^SINK (\d+)$/,
     name: 'otlp-sink',

@@ -1,10 +1,9 @@
 // The three ways the benchmark app runs. Only the --require flag and its
 // exporter settings differ; the app, Node and the machine are the same.
 import { join } from 'node:path';
-import { scrubbedEnv } from '@crm/test-kit';
-import { ROOT } from './report.mjs';
+import { scrubbedEnv, REPO } from '@crm/test-kit';
 
-export const APP = join(ROOT, 'bench', 'fixtures', 'app.cjs');
+export const APP = join(REPO, 'bench', 'fixtures', 'app.cjs');
 
 // Resource detectors both SDKs run: our register's defaults. The official
 // register's default ("all") adds cloud metadata lookups, which would measure
