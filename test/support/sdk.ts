@@ -17,6 +17,8 @@ export interface InMemorySdk {
   freshMeterProvider(): void;
   /** [attributes, value] of each data point of the metric `name`. */
   series(name: string): Promise<[Record<string, unknown>, unknown][]>;
+  /** Runs fn with no global LoggerProvider (traces and metrics stay), then sets this one again. */
+  withoutLoggerProvider(fn: () => void): void;
 }
 
 export interface InMemorySdkOptions {
@@ -30,6 +32,7 @@ export function useInMemorySdk({ spanLimits, logProcessors = [] }: InMemorySdkOp
   const records = new InMemoryLogRecordExporter();
   let reader: PeriodicExportingMetricReader | undefined;
   let meterProvider: MeterProvider | undefined;
+  let loggerProvider: LoggerProvider | undefined;
   const sdk: InMemorySdk = {
     spans,
     records,
@@ -50,11 +53,21 @@ export function useInMemorySdk({ spanLimits, logProcessors = [] }: InMemorySdkOp
         .filter((m) => m.descriptor.name === name)
         .flatMap((m) => m.dataPoints.map((p): [Record<string, unknown>, unknown] => [p.attributes, p.value]));
     },
+    withoutLoggerProvider(fn) {
+      if (!loggerProvider) throw new Error('the LoggerProvider is set in before()');
+      logs.disable();
+      try {
+        fn();
+      } finally {
+        logs.setGlobalLoggerProvider(loggerProvider);
+      }
+    },
   };
   before(() => {
     context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
     trace.setGlobalTracerProvider(new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter: spans })], ...(spanLimits ? { spanLimits } : {}) }));
-    logs.setGlobalLoggerProvider(new LoggerProvider({ processors: [...logProcessors, new SimpleLogRecordProcessor({ exporter: records })] }));
+    loggerProvider = new LoggerProvider({ processors: [...logProcessors, new SimpleLogRecordProcessor({ exporter: records })] });
+    logs.setGlobalLoggerProvider(loggerProvider);
   });
   beforeEach(() => {
     sdk.freshMeterProvider();

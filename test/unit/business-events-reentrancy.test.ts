@@ -1,49 +1,22 @@
 // Issue 13: an event recorded from inside a warning sink or a log processor while another call is
 // in progress (state of a call used to live in instance fields) leaves the outer call intact:
 // its span event name, log record (event name, body, rejected fields) and metric series.
-import { before, beforeEach, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { context, logs, metrics, trace } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { AggregationTemporality, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
-import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
-import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
+import { context, trace } from '@opentelemetry/api';
 import type { LogRecordProcessor, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
 import { createBusinessEvents, type BusinessEvents } from '@crm/business-events';
+import { useInMemorySdk } from '../support/sdk.ts';
 
-const spans = new InMemorySpanExporter();
-const records = new InMemoryLogRecordExporter();
-let reader: PeriodicExportingMetricReader;
 /** Called by the log processor for each record emitted (set per test). */
 let onRecord: (record: ReadWriteLogRecord) => void = () => {};
-
 const hook: LogRecordProcessor = {
   onEmit: (record) => onRecord(record),
   forceFlush: async () => {},
   shutdown: async () => {},
 };
-
-before(() => {
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-  trace.setGlobalTracerProvider(new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter: spans })] }));
-  logs.setGlobalLoggerProvider(new LoggerProvider({ processors: [hook, new SimpleLogRecordProcessor({ exporter: records })] }));
-});
-beforeEach(() => {
-  metrics.disable();
-  reader = new PeriodicExportingMetricReader({ exporter: new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE), exportIntervalMillis: 3_600_000 });
-  metrics.setGlobalMeterProvider(new MeterProvider({ readers: [reader] }));
-  spans.reset();
-  records.reset();
-  onRecord = () => {};
-});
-
-async function series(name: string): Promise<{ attributes: Record<string, unknown>; value: unknown }[]> {
-  const { resourceMetrics } = await reader.collect();
-  return resourceMetrics.scopeMetrics
-    .flatMap((s) => s.metrics)
-    .filter((m) => m.descriptor.name === name)
-    .flatMap((m) => m.dataPoints.map((p) => ({ attributes: p.attributes, value: p.value as unknown })));
-}
+const sdk = useInMemorySdk({ logProcessors: [hook] });
+const { spans, records } = sdk;
 
 function inSpan(fn: () => void) {
   const span = trace.getTracer('test').startSpan('handler');
@@ -73,15 +46,13 @@ test('an event recorded by the warning sink during a rejection leaves the outer 
   assert.equal(outer!.severityText, 'INFO');
   assert.deepEqual(outer!.attributes['crm.event.rejected_fields'], ['score']);
   assert.equal(outer!.attributes['crm.lead.id'], 'L-1');
-  const leads = await series('leads_created_total');
-  assert.deepEqual(leads.map((p) => [p.attributes, p.value]), [[{ source: 'halopsa', score_range: 'unknown' }, 1]]);
-  const rejected = await series('business_events_rejected_total');
-  assert.deepEqual(rejected.map((p) => [p.attributes, p.value]), [[{ event: 'crm.lead.created', reason: 'out_of_range' }, 1]]);
-  const closed = await series('opportunities_closed_total');
-  assert.deepEqual(closed.map((p) => [p.attributes, p.value]), [[{ outcome: 'lost', currency: 'EUR' }, 1]]);
+  assert.deepEqual(await sdk.series('leads_created_total'), [[{ source: 'halopsa', score_range: 'unknown' }, 1]]);
+  assert.deepEqual(await sdk.series('business_events_rejected_total'), [[{ event: 'crm.lead.created', reason: 'out_of_range' }, 1]]);
+  assert.deepEqual(await sdk.series('opportunities_closed_total'), [[{ outcome: 'lost', currency: 'EUR' }, 1]]);
 });
 
-test('an event recorded by a log processor while the outer record is emitted: both records whole', async () => {
+test('an event recorded by a log processor while the outer record is emitted: both records whole', async (t) => {
+  t.after(() => { onRecord = () => {}; });
   const ev = createBusinessEvents({ env: {}, onWarning: () => {} });
   onRecord = (record) => {
     if (record.eventName === 'crm.operation.failed') ev.leadConverted({ leadId: 'L-2', prospectId: 'P-2', source: 'apollo', extra: 1 } as never);
@@ -97,5 +68,5 @@ test('an event recorded by a log processor while the outer record is emitted: bo
   assert.equal(converted.body, 'Lead Converted to Prospect');
   assert.equal(converted.attributes['crm.event.rejected_fields'], undefined);
   assert.equal(converted.attributes['crm.lead.source'], 'apollo');
-  assert.deepEqual((await series('business_operation_errors_total')).map((p) => p.attributes), [{ operation: 'lead_sync', error_type: 'RangeError' }]);
+  assert.deepEqual((await sdk.series('business_operation_errors_total')).map(([attributes]) => attributes), [{ operation: 'lead_sync', error_type: 'RangeError' }]);
 });

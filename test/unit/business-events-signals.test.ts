@@ -183,6 +183,18 @@ describe('cardinality guard', () => {
     }
   });
 
+  test('a label only the log record carries is checked only when there is a LoggerProvider (opportunityStageChanged currency)', async () => {
+    const { ev, warnings } = events();
+    const stageChange = { id: 'O-1', from: 'qualification', to: 'proposal', value: 10, currency: 'XAG' };
+    sdk.withoutLoggerProvider(() => ev.opportunityStageChanged(stageChange));
+    assert.equal(warnings.length, 0, `no log record: the currency is neither recorded nor warned about; got ${warnings.join(' | ')}`);
+    assert.equal(logRecords.getFinishedLogRecords().length, 0);
+    ev.opportunityStageChanged(stageChange);
+    assert.equal(warnings.filter((w) => w.includes('"XAG"')).length, 1, warnings.join('\n'));
+    assert.equal(logRecords.getFinishedLogRecords().at(-1)?.attributes['crm.opportunity.currency'], 'XAG', 'logs keep the value: no cardinality cost there');
+    assert.equal(value(await points(), 'opportunity_stage_changes_total', { from_stage: 'qualification', to_stage: 'proposal' }), 2);
+  });
+
   test('configurable allow-lists replace the defaults', async () => {
     const { ev } = events({ sources: ['trade_show'], stages: ['handshake'] });
     ev.leadCreated({ id: 'L-1', source: 'Trade Show', score: 1 });
