@@ -6,7 +6,7 @@ import { startAndWait, stackEnv, stopChild, REPO } from '@crm/test-kit';
 import { collectorMetrics, collectorUp, ensureStack, missingComponents } from './stack.mjs';
 
 /**
- * `startStack: false` (the quick setting) uses the collector only if it is already running;
+ * `startStack: false` (the quick setting, start-up) uses the collector only if it is already running;
  * `sink: true` (--sink) always uses the local sink (A/B runs that must not depend on the stack).
  */
 export async function otlpTarget({ startStack = true, sink: forceSink = false } = {}) {
@@ -14,7 +14,7 @@ export async function otlpTarget({ startStack = true, sink: forceSink = false } 
   const missing = missingComponents();
   let why = missing.length
     ? `the local stack is not installed (missing: ${missing.join(', ')}; \`npm run stack:install\`)`
-    : 'the collector is not running and the quick setting does not start it (`npm run stack`)';
+    : 'the collector is not running and this benchmark does not start it (`npm run stack`)';
   if (forceSink) why = '--sink was given';
   else if ((await collectorUp()) || (missing.length === 0 && startStack)) {
     try {
