@@ -21,14 +21,14 @@
 // --baseline-config=REV: the isolated ladder once more, right after, with otel-collector/config.yaml
 // as it was at git revision REV (same binary): a config change's cost in one run.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { componentBinary, freePort, run, sleep, stackEnv, startAndWait, stopChild, waitFor, REPO } from '@crm/test-kit';
 import { parseArgs } from './lib/args.mjs';
 import { header, publish, table, verdict, commandLine} from './lib/report.mjs';
 import { fixed } from './lib/stats.mjs';
-import { collectorMetrics, collectorUp, ensureStack, missingComponents } from './lib/stack.mjs';
+import { collectorMetrics, collectorUp, ensureStack, machineCpu, missingComponents } from './lib/stack.mjs';
 import { ensureTelemetrygen } from './lib/telemetrygen.mjs';
 
 const args = parseArgs();
@@ -91,13 +91,6 @@ const missingCollector = missingComponents(['collector', 'jaeger']);
 if (missingCollector.length) notAvailable(`not installed: ${missingCollector.join(', ')}; run \`npm run stack:install\``);
 const tg = generator === 'telemetrygen' ? ensureTelemetrygen({ install: !args.quick }) : { path: '', version: 'not used', note: '' };
 if ('error' in tg) notAvailable(`telemetrygen is not available: ${tg.error}`);
-
-/** Busy and total jiffies of the whole machine (all cores), from /proc/stat. */
-function machineCpu() {
-  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
-  const idle = f[3] + (f[4] ?? 0);
-  return { busy: f.reduce((a, b) => a + b, 0) - idle, total: f.reduce((a, b) => a + b, 0) };
-}
 
 async function counters(target, signal) {
   const s = SIGNALS[signal];

@@ -1,7 +1,8 @@
 // The local stack as the benchmarks see it: which components are up (their health URLs as
 // stack/lib.sh defines them, through @crm/test-kit), the collector's own Prometheus metrics on
 // :8888, and starting what is down with stack/start.sh.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { REPO, componentBinary, healthUrl, parsePrometheusText, stackPort, total } from '@crm/test-kit';
@@ -41,9 +42,37 @@ export function missingComponents(names = BENCH_COMPONENTS) {
   return names.filter((n) => !existsSync(componentBinary(n))).map((n) => `${n} (${componentBinary(n)})`);
 }
 
+/** Busy and total jiffies of the whole machine (all cores), from /proc/stat. */
+export function machineCpu() {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const idle = f[3] + (f[4] ?? 0);
+  return { busy: f.reduce((a, b) => a + b, 0) - idle, total: f.reduce((a, b) => a + b, 0) };
+}
+
+const QUIET_SHARE = 0.15; // machine busy below this over a 5 s window
+const QUIET_MAX_S = 180;
+
 /**
- * Starts the named components with stack/start.sh unless they already answer.
- * Returns { started, stop } where stop() stops only what this call started.
+ * Waits until the machine is quiet (a just-started OpenSearch spends a minute or more warming its
+ * JVM: measured on 2 cores, 67 % busy at 1,000 spans/s right after the start, 14 % once warm).
+ */
+async function settle() {
+  const t0 = Date.now();
+  for (;;) {
+    const a = machineCpu();
+    await sleep(5000);
+    const b = machineCpu();
+    const share = (b.busy - a.busy) / (b.total - a.total);
+    if (share < QUIET_SHARE || Date.now() - t0 > QUIET_MAX_S * 1000) {
+      process.stderr.write(`machine ${Math.round(share * 100)} % busy after ${Math.round((Date.now() - t0) / 1000)} s of settling\n`);
+      return;
+    }
+  }
+}
+
+/**
+ * Starts the named components with stack/start.sh unless they already answer, then waits until
+ * the machine is quiet. Returns { started, stop } where stop() stops only what this call started.
  */
 export async function ensureStack(names = BENCH_COMPONENTS) {
   const down = [];
@@ -52,6 +81,7 @@ export async function ensureStack(names = BENCH_COMPONENTS) {
   process.stderr.write(`starting ${down.join(', ')} with stack/start.sh ...\n`);
   const r = spawnSync('bash', [join(REPO, 'stack', 'start.sh'), ...down], { cwd: REPO, stdio: ['ignore', 'ignore', 'inherit'] });
   if (r.status !== 0) throw new Error(`stack/start.sh ${down.join(' ')} failed (exit ${r.status}): see .stack/logs/`);
+  await settle();
   return {
     started: down,
     stop: async () => {
