@@ -32,9 +32,9 @@ async function once(variant) {
   }
 }
 
-// Never starts the stack: one started for this benchmark (OpenSearch's JVM warming up) takes CPU
-// from the 2 cores during the whole run (2026-12-03: ours +60.2 ms with the stack just started,
-// +44.5 ms with the sink, each against bare in its own run). A stack already running is used.
+// Never starts the stack: measured right after starting it, the start-up was slower (2026-12-03:
+// ours +60.2 ms against bare; +44.9 ms with a stack started 45 s before the run and +45.1 ms with
+// the sink, in two later runs). A stack already running is used.
 const target = await otlpTarget({ startStack: false, sink: args.rest.includes('--sink') });
 const list = variants(target.endpoint, args.with, args.preload);
 const samples = Object.fromEntries(list.map((v) => [v.name, { listenMs: [], maxRssBytes: [], cpuMs: [] }]));

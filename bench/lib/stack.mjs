@@ -53,8 +53,10 @@ const QUIET_SHARE = 0.15; // machine busy below this over a 5 s window
 const QUIET_MAX_S = 180;
 
 /**
- * Waits until the machine is quiet (a just-started OpenSearch spends a minute or more warming its
- * JVM: measured on 2 cores, 67 % busy at 1,000 spans/s right after the start, 14 % once warm).
+ * Waits until the machine is quiet: a stack started for a benchmark can still be busy, e.g. with
+ * Jaeger draining the collector's persistent queue left by an earlier run (2026-12-03: 26 % of the
+ * 2 cores 3 minutes after the start, and the collector ladder 67 % busy at 1,000 spans/s instead
+ * of 10 %; `rm -rf .stack/data` with the stack stopped clears it).
  */
 async function settle() {
   const t0 = Date.now();
