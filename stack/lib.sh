@@ -150,12 +150,13 @@ opensearch_cmd_prefix() {
 # opensearch_put PATH BODY: PUT a JSON body (curl's @FILE reads a file); fails with OpenSearch's
 # answer on a non-2xx status.
 opensearch_put() {
-  local base="http://127.0.0.1:$OPENSEARCH_PORT" path="$1" body="$2" out code answer
+  local base="http://127.0.0.1:$OPENSEARCH_PORT" path="$1" body="$2" out code answer what=""
+  [[ "$body" != @* ]] || what=" with ${body#@}"
   out="$(mktemp)"
   code="$(curl -sS -o "$out" -w '%{http_code}' -X PUT "$base/$path" \
     -H 'content-type: application/json' --data-binary "$body")" || { rm -f "$out"; die "PUT $base/$path failed: is OpenSearch running?"; }
   answer="$(cat "$out")"; rm -f "$out"
-  [[ "$code" == 2* ]] || die "PUT $path${body:+$([[ "$body" == @* ]] && echo " with ${body#@}")} answered HTTP $code: $answer"
+  [[ "$code" == 2* ]] || die "PUT $path$what answered HTTP $code: $answer"
   log "applied $path"
 }
 
