@@ -26,7 +26,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { componentBinary, freePort, run, sleep, stackEnv, startAndWait, stopChild, waitFor, REPO } from '@crm/test-kit';
 import { parseArgs } from './lib/args.mjs';
-import { header, publish, table, verdict, commandLine} from './lib/report.mjs';
+import { header, publish, table, verdict, commandLine } from './lib/report.mjs';
 import { fixed } from './lib/stats.mjs';
 import { collectorMetrics, collectorUp, ensureStack, machineCpu, missingComponents } from './lib/stack.mjs';
 import { ensureTelemetrygen } from './lib/telemetrygen.mjs';

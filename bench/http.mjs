@@ -12,7 +12,7 @@
 import { join } from 'node:path';
 import { getJson, run, sleep, startAndWait, stopChild, REPO } from '@crm/test-kit';
 import { parseArgs } from './lib/args.mjs';
-import { header, publish, table, verdict, commandLine} from './lib/report.mjs';
+import { header, publish, table, verdict, commandLine } from './lib/report.mjs';
 import { median, fixed, mib, min, max, spread } from './lib/stats.mjs';
 import { APP, variants, childEnv } from './lib/variants.mjs';
 import { otlpTarget } from './lib/target.mjs';

@@ -7,7 +7,7 @@
 //   node bench/startup.mjs [--quick] [--no-record] [--runs=N] [--json=FILE]
 import { getJson, startAndWait, stopChild, REPO } from '@crm/test-kit';
 import { parseArgs } from './lib/args.mjs';
-import { header, publish, table, verdict, commandLine} from './lib/report.mjs';
+import { header, publish, table, verdict, commandLine } from './lib/report.mjs';
 import { median, spread, fixed, mib, min, max } from './lib/stats.mjs';
 import { APP, variants, childEnv } from './lib/variants.mjs';
 import { otlpTarget } from './lib/target.mjs';
